@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A small client for the admin API, used by `auditctl` and tests.
+public struct AdminClient: Sendable {
+    public let server: String
+    private let token: String?
+
+    /// - Parameters:
+    ///   - server: base URL, e.g. `http://127.0.0.1:18080`.
+    ///   - token: bearer token for `/v1` routes.
+    public init(server: String, token: String?) {
+        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.token = token
+    }
+
+    /// GETs `path` and decodes the JSON answer.
+    public func get<T: Decodable>(_ type: T.Type = T.self, _ path: String, query: [(String, String?)] = []) async throws -> T {
+        let data = try await getData(path, query: query)
+        do {
+            return try AdminJSON.decoder().decode(T.self, from: data)
+        } catch {
+            throw AdminClientError(kind: .server, message: "the gateway's answer to \(path) could not be read: \(error)")
+        }
+    }
+
+    /// GETs `path` and returns the body.
+    public func getData(_ path: String, query: [(String, String?)] = []) async throws -> Data {
+        var components = URLComponents(string: server + path)
+        let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+        if !items.isEmpty { components?.queryItems = items }
+        guard let url = components?.string else {
+            throw AdminClientError(kind: .badRequest, message: "\(server)\(path) is not a valid URL")
+        }
+        var request = HTTPClientRequest(url: url)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        } catch {
+            throw AdminClientError(kind: .unreachable, message: "cannot reach the gateway at \(server) (\(error)); is gatewayd running, and is AUDIT_SERVER right?")
+        }
+        let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        let data = Data(buffer: body)
+        guard response.status == .ok else {
+            let message = (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message ?? "HTTP \(response.status.code)"
+            throw AdminClientError(kind: .init(status: response.status), message: message)
+        }
+        return data
+    }
+
+    private struct ErrorBody: Decodable {
+        struct Detail: Decodable { var code: String; var message: String }
+        var error: Detail
+    }
+}
+
+/// Why an admin API call failed; ``kind`` maps to `auditctl`'s exit codes.
+public struct AdminClientError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// `conflict`: the thing exists but failed an integrity check (e.g. an altered recording).
+        case unreachable, unauthorized, forbidden, notFound, conflict, badRequest, server
+
+        init(status: HTTPResponseStatus) {
+            switch status.code {
+            case 401: self = .unauthorized
+            case 403: self = .forbidden
+            case 404: self = .notFound
+            case 409: self = .conflict
+            case 400..<500: self = .badRequest
+            default: self = .server
+            }
+        }
+    }
+    public var kind: Kind
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Everything `gatewayd` needs, as read from one YAML file (see Docs/configuration.md).
+public struct GatewayConfiguration: Sendable {
+    /// Names this node in the audit chain; each node keeps its own hash chain.
+    public var nodeID: String
+    /// Holds the audit store, keys, the generated certificate and recordings.
+    public var dataDirectory: String
+    public var admin: AdminConfiguration
+    public var tls: TLSConfiguration
+    public var audit: AuditConfiguration
+    public var tokens: TokenConfiguration
+    public var issuers: [IssuerEntry]
+    /// Enables the local development issuer (`auditctl token mint`). Never in production.
+    public var devIssuer: Bool
+    public var listeners: ListenerConfiguration
+    public var connections: [ConnectionEntry]
+    /// Path of the policy file, when one is used.
+    public var policyFile: String?
+
+    public init(
+        nodeID: String = "gw-1",
+        dataDirectory: String,
+        admin: AdminConfiguration = AdminConfiguration(),
+        tls: TLSConfiguration = TLSConfiguration(),
+        audit: AuditConfiguration = AuditConfiguration(),
+        tokens: TokenConfiguration = TokenConfiguration(),
+        issuers: [IssuerEntry] = [],
+        devIssuer: Bool = false,
+        listeners: ListenerConfiguration = ListenerConfiguration(),
+        connections: [ConnectionEntry] = [],
+        policyFile: String? = nil
+    ) {
+        self.nodeID = nodeID
+        self.dataDirectory = dataDirectory
+        self.admin = admin
+        self.tls = tls
+        self.audit = audit
+        self.tokens = tokens
+        self.issuers = issuers
+        self.devIssuer = devIssuer
+        self.listeners = listeners
+        self.connections = connections
+        self.policyFile = policyFile
+    }
+}
+
+/// The admin HTTP API: health, metrics, JWKS, audit search, sessions, verification.
+public struct AdminConfiguration: Sendable {
+    public var listen: HostAndPort = HostAndPort(host: "127.0.0.1", port: 18080)
+    /// Tokens whose identity carries this group may use the `/v1` API.
+    public var group: String = "auditgateway-admins"
+    public init() {}
+}
+
+/// The certificate the gateway presents. Absent paths: a self-signed certificate is
+/// generated into the data directory and its SHA-256 fingerprint printed.
+public struct TLSConfiguration: Sendable {
+    public var certificateFile: String?
+    public var keyFile: String?
+    public init() {}
+}
+
+/// How the audit store writes.
+public struct AuditConfiguration: Sendable {
+    public enum Durability: String, Sendable { case full, normal }
+    public var durability: Durability = .full
+    public var checkpointEvery: Int = 1000
+    public var checkpointInterval: TimeInterval = 10
+    /// Also write every stored event as a JSON line here (`-` for standard output).
+    public var exportJSONLines: String?
+    public init() {}
+}
+
+/// Token verification settings shared by every issuer.
+public struct TokenConfiguration: Sendable {
+    /// Clock skew tolerated for `exp`, `nbf` and `iat`.
+    public var leeway: TimeInterval = 30
+    /// Audience the gateway's own tokens carry and accept.
+    public var audience: String = "auditgateway"
+    public init() {}
+}
+
+/// A trusted OIDC issuer.
+public struct IssuerEntry: Sendable {
+    public enum KeySource: Sendable, Hashable {
+        case file(String)
+        case url(String)
+    }
+    /// `iss` value, matched exactly.
+    public var issuer: String
+    public var audiences: [String]
+    public var jwks: KeySource
+    public var groupsClaim: String = "groups"
+
+    public init(issuer: String, audiences: [String], jwks: KeySource, groupsClaim: String = "groups") {
+        self.issuer = issuer
+        self.audiences = audiences
+        self.jwks = jwks
+        self.groupsClaim = groupsClaim
+    }
+}
+
+/// Protocol listeners. A protocol without an address is not served.
+public struct ListenerConfiguration: Sendable {
+    public var postgres: HostAndPort?
+    public var mysql: HostAndPort?
+    public var ssh: HostAndPort?
+    public var http: HostAndPort?
+    /// Accept clients without TLS when both ends are on loopback (development only).
+    public var allowPlaintextLoopback: Bool = false
+    public init() {}
+}
+
+/// The protocols a connection can speak.
+public enum ConnectionProtocol: String, Sendable, CaseIterable {
+    case postgres, mysql, ssh, http, kubernetes
+}
+
+/// A named upstream a client asks for (as its user name, path or host).
+public struct ConnectionEntry: Sendable {
+    public enum UpstreamTLS: String, Sendable, CaseIterable {
+        case disable, prefer, require
+        case verifyFull = "verify-full"
+    }
+    public var name: String
+    public var `protocol`: ConnectionProtocol
+    public var address: HostAndPort
+    /// Database (PostgreSQL, MySQL) to connect to.
+    public var database: String?
+    /// Login the gateway uses upstream (database role, SSH user).
+    public var username: String?
+    /// Where the gateway's credential for the upstream lives; never the secret itself.
+    public var credential: CredentialReference?
+    public var tls: UpstreamTLS = .prefer
+
+    public init(name: String, protocol: ConnectionProtocol, address: HostAndPort, database: String? = nil,
+                username: String? = nil, credential: CredentialReference? = nil, tls: UpstreamTLS = .prefer) {
+        self.name = name
+        self.protocol = `protocol`
+        self.address = address
+        self.database = database
+        self.username = username
+        self.credential = credential
+        self.tls = tls
+    }
+}

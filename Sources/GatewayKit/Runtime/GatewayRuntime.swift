@@ -1,0 +1,67 @@
+import AuditCore
+import Crypto
+import Foundation
+import Logging
+
+/// A gateway node's long-lived parts, opened from its configuration: data directory, node
+/// key, certificate, audit store and token verifier. Protocol listeners and the admin API
+/// are built on top of it.
+public final class GatewayRuntime: Sendable {
+    public let configuration: GatewayConfiguration
+    public let dataDirectory: DataDirectory
+    public let store: SQLiteAuditStore
+    public let verifier: TokenVerifier
+    /// Signs gateway-issued tokens with the node key; its JWKS is served at `/.well-known/jwks.json`.
+    public let tokenSigner: Ed25519TokenSigner
+    public let certificate: GatewayCertificate
+    /// Present when the development issuer is enabled.
+    public let devIssuer: DevIssuer?
+    public let logger: Logger
+
+    /// The `iss` of tokens this node issues.
+    public static func issuer(forNode nodeID: String) -> String { "urn:auditgateway:node:\(nodeID)" }
+
+    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let dataDirectory = DataDirectory(configuration.dataDirectory)
+        try dataDirectory.prepare()
+        self.dataDirectory = dataDirectory
+
+        let nodeKey = try Ed25519KeyFile.loadOrCreate(at: dataDirectory.nodeKey)
+        tokenSigner = Ed25519TokenSigner(issuer: Self.issuer(forNode: configuration.nodeID),
+                                         keyID: Ed25519KeyFile.keyID(for: nodeKey.publicKey), privateKey: nodeKey)
+        certificate = try GatewayCertificate.loadOrCreate(configuration: configuration.tls, dataDirectory: dataDirectory,
+                                                          hostnames: ["localhost", "127.0.0.1", "::1"])
+        devIssuer = configuration.devIssuer
+            ? try DevIssuer(dataDirectory: dataDirectory, audience: configuration.tokens.audience, create: true)
+            : nil
+
+        var issuers: [IssuerConfiguration] = configuration.issuers.map { entry in
+            let source: any JWKSSource
+            switch entry.jwks {
+            case .file(let path): source = FileJWKSSource(path: path)
+            case .url(let url): source = HTTPJWKSSource(url: url)
+            }
+            return IssuerConfiguration(issuer: entry.issuer, audiences: entry.audiences, jwks: source, groupsClaim: entry.groupsClaim)
+        }
+        issuers.append(IssuerConfiguration(issuer: tokenSigner.issuer, audiences: [configuration.tokens.audience],
+                                           jwks: StaticJWKSSource(json: tokenSigner.jwksJSON())))
+        if let devIssuer { issuers.append(devIssuer.issuerConfiguration) }
+        verifier = TokenVerifier(issuers: issuers, leeway: configuration.tokens.leeway)
+
+        store = try SQLiteAuditStore(
+            path: dataDirectory.auditStore,
+            nodeID: configuration.nodeID,
+            signingKey: nodeKey,
+            checkpointEvery: configuration.audit.checkpointEvery,
+            checkpointInterval: configuration.audit.checkpointInterval,
+            durability: configuration.audit.durability == .full ? .full : .normal,
+            logger: logger
+        )
+        if let export = configuration.audit.exportJSONLines {
+            try JSONLinesExportSink(path: export == "-" ? nil : export).attach(to: store)
+        }
+        AuditMetrics.attach(to: store)
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import GatewayKit
+
+/// Validates a configuration file without starting anything.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file and exit.",
+        discussion: "Prints every problem with its key and line and exits 2, or prints a summary and exits 0. Credential references are checked to exist; their values are never printed."
+    )
+
+    @Option(name: .shortAndLong, help: "The configuration file (YAML).")
+    var config: String
+
+    func run() throws {
+        do {
+            let configuration = try ConfigurationLoader.load(path: config)
+            print("\(config): OK")
+            print("  node \(configuration.nodeID), data directory \(configuration.dataDirectory)")
+            print("  admin API on \(configuration.admin.listen) for group \(configuration.admin.group)")
+            print("  \(configuration.issuers.count) issuer(s)\(configuration.devIssuer ? " + development issuer" : ""), \(configuration.connections.count) connection(s)")
+            for connection in configuration.connections {
+                print("    \(connection.name): \(connection.protocol.rawValue) \(connection.address)\(connection.credential.map { " credential \($0)" } ?? "")")
+            }
+        } catch let error as ConfigurationError {
+            printError("invalid configuration: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import GatewayKit
+
+@Suite("Configuration validation")
+struct ConfigurationLoaderTests {
+    let environment = ["ORDERS_DB_PASSWORD": "s3cret-value", "WEB1_SSH_KEY": "ssh-key-material"]
+
+    private func issues(_ yaml: String) throws -> [ConfigurationIssue] {
+        do {
+            _ = try ConfigurationLoader.parse(yaml, baseDirectory: "/tmp", environment: environment)
+        } catch let error as ConfigurationError {
+            return error.issues
+        }
+        Issue.record("expected the configuration to be refused")
+        return []
+    }
+
+    @Test func minimalConfigurationGetsDefaults() throws {
+        let config = try ConfigurationLoader.parse("data_dir: /var/lib/agw\n", baseDirectory: "/tmp", environment: environment)
+        #expect(config.dataDirectory == "/var/lib/agw")
+        #expect(config.nodeID == "gw-1")
+        #expect(config.admin.listen == HostAndPort(host: "127.0.0.1", port: 18080))
+        #expect(config.audit.durability == .full)
+        #expect(config.tokens.leeway == 30)
+    }
+
+    @Test func relativePathsResolveAgainstTheFile() throws {
+        let config = try ConfigurationLoader.parse("data_dir: data\n", baseDirectory: "/etc/agw", environment: environment)
+        #expect(config.dataDirectory == "/etc/agw/data")
+    }
+
+    @Test func unknownKeyIsNamedWithItsLine() throws {
+        let found = try issues("data_dir: /x\nadmin:\n  listen: 127.0.0.1:1\n  lisen: 127.0.0.1:2\n")
+        #expect(found.count == 1)
+        #expect(found[0].key == "admin.lisen")
+        #expect(found[0].line == 4)
+        #expect(found[0].message.contains("unknown key"))
+    }
+
+    @Test func unknownTopLevelKey() throws {
+        let found = try issues("data_dir: /x\nnodeid: a\n")
+        #expect(found.map(\.key) == ["nodeid"])
+    }
+
+    @Test func missingDataDirectory() throws {
+        let found = try issues("node_id: a\n")
+        #expect(found.map(\.key) == ["data_dir"])
+        #expect(found[0].message == "is required")
+    }
+
+    @Test(arguments: ["localhost", "127.0.0.1:99999", "127.0.0.1:", ":80", "1.2.3.4:http", "::1:80"])
+    func badAddressIsNamed(address: String) throws {
+        let found = try issues("data_dir: /x\nlisteners:\n  postgres: \"\(address)\"\n")
+        #expect(found.count == 1)
+        #expect(found[0].key == "listeners.postgres")
+        #expect(found[0].line == 3)
+        #expect(found[0].message.contains("HOST:PORT"))
+    }
+
+    @Test func adminMustBeLoopback() throws {
+        let found = try issues("data_dir: /x\nadmin:\n  listen: 0.0.0.0:18080\n")
+        #expect(found.map(\.key) == ["admin.listen"])
+        #expect(found[0].message.contains("loopback"))
+    }
+
+    @Test func missingCredentialReferenceIsNamed() throws {
+        let found = try issues("""
+        data_dir: /x
+        connections:
+          - name: orders-db
+            protocol: postgres
+            address: 127.0.0.1:5432
+            credential: env:NOT_SET_ANYWHERE
+          - name: files
+            protocol: ssh
+            address: 127.0.0.1:22
+            credential: file:/nonexistent/key
+        """)
+        #expect(found.map(\.key) == ["connections[0].credential", "connections[1].credential"])
+        #expect(found[0].line == 6)
+        #expect(found[0].message == "environment variable NOT_SET_ANYWHERE is not set")
+        #expect(found[1].message.contains("/nonexistent/key"))
+    }
+
+    @Test func literalSecretIsRefusedWithoutEchoingIt() throws {
+        let found = try issues("""
+        data_dir: /x
+        connections:
+          - name: orders-db
+            protocol: postgres
+            address: 127.0.0.1:5432
+            credential: hunter2-literal
+        """)
+        #expect(found.map(\.key) == ["connections[0].credential"])
+        #expect(found[0].message.contains("env:NAME or file:PATH"))
+        #expect(!found.description.contains("hunter2"))
+    }
+
+    @Test func resolvedSecretNeverPrints() throws {
+        let secret = try CredentialReference.environment("ORDERS_DB_PASSWORD").resolve(environment: environment)
+        #expect(secret.reveal() == "s3cret-value")
+        #expect("\(secret)" == "<redacted>")
+        #expect(String(reflecting: secret) == "<redacted>")
+    }
+
+    @Test func everyConnectionProblemAtOnce() throws {
+        let found = try issues("""
+        data_dir: /x
+        connections:
+          - name: a
+            protocol: oracle
+            address: nowhere
+            tls: maybe
+          - name: a
+            protocol: postgres
+            address: 127.0.0.1:1
+        """)
+        #expect(Set(found.map(\.key)) == ["connections[0].protocol", "connections[0].address", "connections[0].tls", "connections[1].name"])
+        #expect(found.first { $0.key == "connections[1].name" }?.message.contains("defined twice") == true)
+    }
+
+    @Test func issuerNeedsExactlyOneKeySource() throws {
+        let found = try issues("""
+        data_dir: /x
+        issuers:
+          - issuer: https://idp.example.com
+            audience: auditgateway
+        """)
+        #expect(found.map(\.key) == ["issuers[0].jwks_file"])
+    }
+
+    @Test func wrongTypesAndValues() throws {
+        let found = try issues("""
+        data_dir: /x
+        audit:
+          durability: sometimes
+          checkpoint_every: lots
+          checkpoint_interval: soon
+        tokens:
+          leeway: 1h
+        dev_issuer: maybe
+        """)
+        #expect(found.map(\.key) == ["audit.durability", "audit.checkpoint_every", "audit.checkpoint_interval", "tokens.leeway", "dev_issuer"])
+        #expect(found.map(\.line) == [3, 4, 5, 7, 8])
+    }
+
+    @Test func syntaxErrorHasALine() throws {
+        let found = try issues("data_dir: /x\nadmin: [unclosed\n")
+        #expect(found.count == 1)
+        #expect(found[0].key == "(syntax)")
+        #expect(found[0].line != nil)
+    }
+
+    @Test func documentedExampleIsValidAndInTheDocs() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = root.appendingPathComponent("Docs/examples/gatewayd.yaml").path
+        let config = try ConfigurationLoader.load(path: example, environment: environment)
+        #expect(config.connections.count >= 2)
+        #expect(config.issuers.count >= 1)
+        let docs = try String(contentsOfFile: root.appendingPathComponent("Docs/configuration.md").path, encoding: .utf8)
+        let exampleText = try String(contentsOfFile: example, encoding: .utf8)
+        #expect(docs.contains(exampleText.trimmingCharacters(in: .whitespacesAndNewlines)), "Docs/configuration.md must show Docs/examples/gatewayd.yaml verbatim")
+    }
+
+    @Test func hostAndPortParsing() {
+        #expect(HostAndPort(parsing: "[::1]:5432") == HostAndPort(host: "::1", port: 5432))
+        #expect(HostAndPort(parsing: "[::1]:5432")?.isLoopback == true)
+        #expect(HostAndPort(parsing: "db.internal:5432")?.isLoopback == false)
+        #expect(HostAndPort(parsing: "db.internal:5432")?.description == "db.internal:5432")
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// Runs the package's own built executables (gatewayd, auditctl) as real processes.
+/// `scripts/test.sh` builds them before the tests run.
+enum ChildProcess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The folder holding the built products (next to the test bundle).
+    static var productsDirectory: URL {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while url.pathExtension == "xctest" || url.lastPathComponent == "MacOS" || url.lastPathComponent == "Contents" {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    static func executable(_ name: String) throws -> String {
+        let path = productsDirectory.appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            Issue.record("\(name) is not built at \(path): run scripts/test.sh (it runs `swift build --build-tests` first)")
+            throw CancellationError()
+        }
+        return path
+    }
+
+    /// Runs to completion (killed after `timeout` seconds) and captures both streams.
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
+        let process = try start(name, arguments, environment: environment)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.process.isRunning {
+            process.process.terminate()
+            Issue.record("\(name) \(arguments.joined(separator: " ")) did not finish within \(timeout)s")
+        }
+        process.process.waitUntilExit()
+        return Result(status: process.process.terminationStatus, stdout: process.stdout, stderr: process.stderr)
+    }
+
+    /// A running child whose output goes to temporary files.
+    final class Running: @unchecked Sendable {
+        let process: Process
+        let stdoutPath: String
+        let stderrPath: String
+
+        init(process: Process, stdoutPath: String, stderrPath: String) {
+            self.process = process
+            self.stdoutPath = stdoutPath
+            self.stderrPath = stderrPath
+        }
+
+        var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+        var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+        /// Waits until `stdout` matches, or fails after `timeout`.
+        func waitForOutput(containing text: String, timeout: TimeInterval = 60) throws -> String {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let out = stdout
+                if out.contains(text) { return out }
+                if !process.isRunning {
+                    Issue.record("process exited with \(process.terminationStatus) before printing '\(text)'; stderr:\n\(stderr)")
+                    throw CancellationError()
+                }
+                usleep(50_000)
+            }
+            Issue.record("no '\(text)' within \(timeout)s; stdout:\n\(stdout)\nstderr:\n\(stderr)")
+            throw CancellationError()
+        }
+
+        func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// Waits for exit and returns the status, killing it after `timeout`.
+        func wait(timeout: TimeInterval = 30) -> Int32 {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning, Date() < deadline { usleep(20_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return -9
+            }
+            return process.terminationStatus
+        }
+    }
+
+    static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable(name))
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in ["AUDIT_TOKEN", "AUDIT_SERVER", "AUDITGATEWAY_DATA_DIR"] { env.removeValue(forKey: key) }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let base = NSTemporaryDirectory() + "agw-\(name)-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        process.standardError = FileHandle(forWritingAtPath: base + ".err")
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, stdoutPath: base + ".out", stderrPath: base + ".err")
+    }
+}
+
+/// A fresh temporary directory, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "agw-test-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func file(_ name: String) -> String { path + "/" + name }
+    func write(_ name: String, _ text: String) throws { try text.write(toFile: file(name), atomically: true, encoding: .utf8) }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}

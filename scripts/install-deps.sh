@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages AuditGateway builds and tests with, only those missing.
+# Usage: scripts/install-deps.sh [build|test]   (test = build + the tools the tests drive)
+set -euo pipefail
+mode=${1:-build}
+packages=(libssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl)
+if [ "$mode" = test ]; then
+  packages+=(curl python3)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
