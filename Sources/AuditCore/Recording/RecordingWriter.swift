@@ -1,0 +1,212 @@
+import CompressNIO
+import Crypto
+import Dispatch
+import Foundation
+import NIOCore
+
+/// Records one session as asciicast v2, in independently gzip-compressed chunks whose
+/// SHA-256 goes into the audit chain.
+///
+/// Lines accumulate in memory until they reach `chunkBytes`; the chunk is then compressed,
+/// written to `directory/<sessionID>/<index>.cast.gz` (6-digit index, fsynced, atomically
+/// renamed) and a `recording.chunk` event (fields `index`, `sha256` of the file, `bytes`
+/// of the file, `raw_bytes` uncompressed, `lines`) is appended to the store. A crash loses
+/// at most the chunk being filled. The header line starts chunk 0.
+///
+/// Event times are seconds since the writer was created, from a monotonic clock. A single
+/// text larger than 32 KiB is split into several events of the same kind and time.
+///
+/// Errors are sticky: after a chunk cannot be written or chained, every later call throws
+/// the same error, and the caller should end the session (fail closed).
+public actor RecordingWriter {
+    /// The session being recorded.
+    public nonisolated let sessionID: String
+    private let directory: String
+    private let store: any AuditStore
+    private let chunkBytes: Int
+    private let identity: Identity?
+    private let connection: String?
+    private let proto: String?
+    private let start = ContinuousClock.now
+
+    private var buffer: [UInt8] = []
+    private var lines = 0
+    private var nextIndex = 0
+    private var failure: RecordingError?
+    private var finished = false
+
+    /// Largest text in one event before it is split.
+    static let maxEventText = 32 * 1024
+
+    /// - Parameters:
+    ///   - sessionID: the session; must be 1–128 of `A–Z a–z 0–9 . _ -` (it names a directory).
+    ///   - directory: the recordings root, e.g. `data/recordings`.
+    ///   - store: where `recording.chunk` events go.
+    ///   - header: the asciicast header.
+    ///   - chunkBytes: uncompressed bytes per chunk (at least 256).
+    ///   - identity: attributed on every `recording.chunk` event.
+    ///   - connection: the connection name for chunk events.
+    ///   - protocol: the protocol for chunk events.
+    public init(
+        sessionID: String,
+        directory: String,
+        store: any AuditStore,
+        header: AsciicastHeader,
+        chunkBytes: Int = 64 * 1024,
+        identity: Identity?,
+        connection: String? = nil,
+        protocol: String? = nil
+    ) {
+        self.sessionID = sessionID
+        self.directory = directory
+        self.store = store
+        self.chunkBytes = max(chunkBytes, 256)
+        self.identity = identity
+        self.connection = connection
+        self.proto = `protocol`
+        do {
+            try RecordingLayout.validate(sessionID: sessionID)
+        } catch let error as RecordingError {
+            failure = error
+        } catch {}
+        buffer.reserveCapacity(self.chunkBytes + 1024)
+        buffer.append(contentsOf: AsciicastLine.header(header))
+        buffer.append(0x0A)
+        lines = 1
+    }
+
+    /// Records terminal output (`o`).
+    public func output(_ text: String) async throws {
+        try await record(kind: "o", text)
+    }
+
+    /// Records terminal input (`i`). Callers must not record typed secrets (passwords).
+    public func input(_ text: String) async throws {
+        try await record(kind: "i", text)
+    }
+
+    /// Records a terminal resize (`r`, data `COLSxROWS`).
+    public func resize(cols: Int, rows: Int) async throws {
+        try await record(kind: "r", "\(cols)x\(rows)")
+    }
+
+    /// Records a marker (`m`): for database transcripts, statements and result summaries.
+    public func marker(_ text: String) async throws {
+        try await record(kind: "m", text)
+    }
+
+    /// Writes the last chunk (and chunk 0 with just the header if nothing was recorded).
+    /// Calling it again does nothing; recording after it throws.
+    public func finish() async throws {
+        if let failure { throw failure }
+        guard !finished else { return }
+        finished = true
+        if !buffer.isEmpty || nextIndex == 0 {
+            try await flush()
+        }
+    }
+
+    private func record(kind: String, _ text: String) async throws {
+        if let failure { throw failure }
+        guard !finished else {
+            throw RecordingError(.finished, "the recording of session \(sessionID) is finished; nothing more can be recorded")
+        }
+        let micros = elapsedMicroseconds()
+        if text.utf8.count <= Self.maxEventText {
+            appendLine(micros: micros, kind: kind, text)
+        } else {
+            for piece in Self.split(text, maxBytes: Self.maxEventText) {
+                appendLine(micros: micros, kind: kind, piece)
+            }
+        }
+        if buffer.count >= chunkBytes {
+            try await flush()
+        }
+    }
+
+    private func appendLine(micros: Int64, kind: String, _ text: String) {
+        buffer.append(contentsOf: AsciicastLine.event(microseconds: micros, kind: kind, data: text))
+        buffer.append(0x0A)
+        lines += 1
+    }
+
+    private func elapsedMicroseconds() -> Int64 {
+        let elapsed = start.duration(to: .now).components
+        return elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000
+    }
+
+    /// Splits on Unicode scalar boundaries into pieces of at most `maxBytes` UTF-8 bytes.
+    static func split(_ text: String, maxBytes: Int) -> [String] {
+        var pieces: [String] = []
+        var current = String.UnicodeScalarView()
+        var size = 0
+        for scalar in text.unicodeScalars {
+            let length = UTF8.width(scalar)
+            if size + length > maxBytes, size > 0 {
+                pieces.append(String(current))
+                current = String.UnicodeScalarView()
+                size = 0
+            }
+            current.append(scalar)
+            size += length
+        }
+        if size > 0 { pieces.append(String(current)) }
+        return pieces
+    }
+
+    /// Compresses, writes and chains the current buffer as the next chunk.
+    private func flush() async throws {
+        let raw = buffer
+        let lineCount = lines
+        let index = nextIndex
+        buffer = []
+        buffer.reserveCapacity(chunkBytes + 1024)
+        lines = 0
+        nextIndex += 1  // reserved before any suspension point: chunks never share an index
+
+        let path = RecordingLayout.chunkPath(directory, sessionID, index)
+        let sessionDirectory = RecordingLayout.sessionDirectory(directory, sessionID)
+        let compressed: [UInt8]
+        do {
+            compressed = try await Self.offload {
+                var input = ByteBuffer(bytes: raw)
+                let output = try input.compress(with: .gzip())
+                let bytes = Array(output.readableBytesView)
+                try FileManager.default.createDirectory(atPath: sessionDirectory, withIntermediateDirectories: true)
+                try DurableFile.create(path, bytes: bytes)
+                return bytes
+            }
+        } catch {
+            let failure = RecordingError(.writeFailed, "chunk \(index) of the recording of session \(sessionID) could not be written to \(path): \(error)")
+            self.failure = failure
+            throw failure
+        }
+        let digest = AuditChain.hex(SHA256.hash(data: compressed))
+        let event = AuditEvent(
+            type: .recordingChunk, sessionID: sessionID, identity: identity, connection: connection, protocol: proto,
+            fields: [
+                AuditField.index: .int(Int64(index)),
+                AuditField.sha256: .string(digest),
+                AuditField.bytes: .int(Int64(compressed.count)),
+                AuditField.rawBytes: .int(Int64(raw.count)),
+                AuditField.lines: .int(Int64(lineCount)),
+            ]
+        )
+        do {
+            _ = try await store.append(event)
+        } catch {
+            let failure = RecordingError(.writeFailed, "chunk \(index) of the recording of session \(sessionID) was written but could not be chained into the audit store: \(error)")
+            self.failure = failure
+            throw failure
+        }
+    }
+
+    /// Runs blocking file work (compression, fsync) off the cooperative thread pool.
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// Plug point for anything that durably stores audit events: ``SQLiteAuditStore`` now,
+/// a PostgreSQL store for several gateway nodes later.
+///
+/// Implementations must be safe to call from many sessions at once and must keep each
+/// node's chain gap-free: `seq` 1, 2, 3, ... with every event's hash covering its predecessor.
+public protocol AuditStore: Sendable {
+    /// Stores an event and returns only once it is durable (committed).
+    ///
+    /// Throws if the event could not be stored; callers then refuse the command (fail
+    /// closed) rather than forward it unaudited.
+    func append(_ event: AuditEvent) async throws -> AuditRecord
+
+    /// Events matching `query`, at most ``AuditQuery/maxLimit``.
+    func events(_ query: AuditQuery) async throws -> [AuditRecord]
+
+    /// Sessions matching `query`, newest first.
+    func sessions(_ query: SessionQuery) async throws -> [SessionRecord]
+
+    /// One session, or `nil` if no `session.start` event was stored for `id`.
+    func session(id: String) async throws -> SessionRecord?
+
+    /// Recomputes the whole chain and every checkpoint; names the first bad event.
+    func verify() async throws -> VerificationReport
+}

@@ -1,0 +1,156 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// The single writer's state: the head of the chain and checkpoint bookkeeping.
+///
+/// Confinement: every method runs on GRDB's writer queue (inside a `DatabasePool` write
+/// closure), which serialises them; that is why this class is `@unchecked Sendable`.
+/// State advances only after a transaction commits, so a failed batch leaves the chain
+/// exactly where it was.
+final class ChainWriter: @unchecked Sendable {
+    let nodeID: String
+    let signingKey: Curve25519.Signing.PrivateKey
+    let keyID: String
+    let checkpointEvery: Int
+    let checkpointInterval: Duration
+
+    private(set) var lastSeq: Int64 = 0
+    private(set) var lastHash: [UInt8] = AuditChain.genesis
+    private(set) var lastHashHex: String = AuditChain.genesisHex
+    private(set) var lastCheckpointSeq: Int64 = 0
+    private var lastCheckpointAt = ContinuousClock.now
+
+    init(nodeID: String, signingKey: Curve25519.Signing.PrivateKey, checkpointEvery: Int, checkpointInterval: TimeInterval) {
+        self.nodeID = nodeID
+        self.signingKey = signingKey
+        self.keyID = Checkpoint.keyID(of: signingKey.publicKey)
+        self.checkpointEvery = checkpointEvery
+        self.checkpointInterval = .milliseconds(Int64((checkpointInterval * 1000).rounded()))
+    }
+
+    /// Reads the chain head and the last checkpoint from the database.
+    func loadHead(_ db: Database) throws {
+        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") {
+            let hex: String = row["hash"]
+            guard let bytes = AuditChain.bytes(hex: hex), bytes.count == 32 else {
+                throw AuditStoreError(.corrupt, "the last stored event's hash is not 64 hex digits; run `auditctl verify --store` on this file")
+            }
+            lastSeq = row["seq"]
+            lastHash = bytes
+            lastHashHex = hex
+        } else {
+            lastSeq = 0
+            lastHash = AuditChain.genesis
+            lastHashHex = AuditChain.genesisHex
+        }
+        lastCheckpointSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM checkpoints") ?? 0
+        lastCheckpointAt = .now
+    }
+
+    private static let insertEventSQL = """
+        INSERT INTO events(seq, node, time_us, type, session_id, subject, actors, token_id, connection, protocol, body, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    private static let insertSessionSQL = """
+        INSERT OR IGNORE INTO sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+        """
+    private static let endSessionSQL = "UPDATE sessions SET ended_us = ?, end_reason = ?, end_seq = ? WHERE id = ? AND ended_us IS NULL"
+    private static let countCommandsSQL = "UPDATE sessions SET command_count = command_count + ? WHERE id = ?"
+    private static let insertCheckpointSQL = "INSERT INTO checkpoints(seq, node, hash, time_us, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)"
+
+    /// Writes `batch` in one transaction (plus a checkpoint when one is due) and commits.
+    /// Returns the records in order. On error nothing was stored and the head is unchanged.
+    func write(_ batch: [EncodedEvent], db: Database) throws -> (records: [AuditRecord], checkpoint: Checkpoint?) {
+        var seq = lastSeq
+        var previous = lastHash
+        var previousHex = lastHashHex
+        var records: [AuditRecord] = []
+        records.reserveCapacity(batch.count)
+        var checkpoint: Checkpoint?
+        let now = ContinuousClock.now
+
+        try db.inTransaction(.immediate) {
+            let insert = try db.cachedStatement(sql: Self.insertEventSQL)
+            var commandCounts: [String: Int] = [:]
+            for encoded in batch {
+                seq += 1
+                let hash = AuditChain.hash(previous: previous, seq: seq, body: encoded.body)
+                let hashHex = AuditChain.hex(hash)
+                let event = encoded.event
+                insert.setUncheckedArguments([
+                    seq, nodeID, encoded.timeMicroseconds, event.type.rawValue, event.sessionID, event.subject,
+                    encoded.actors, event.tokenID, event.connection, event.protocol, encoded.body, previousHex, hashHex,
+                ])
+                try insert.execute()
+                if let sessionID = event.sessionID {
+                    switch event.type {
+                    case .sessionStart:
+                        try db.cachedStatement(sql: Self.insertSessionSQL).execute(arguments: [
+                            sessionID, encoded.timeMicroseconds, event.subject, encoded.actors, event.tokenID, event.connection,
+                            event.protocol, event.fields[AuditField.clientAddress]?.stringValue, seq,
+                        ])
+                    case .sessionEnd:
+                        if let pending = commandCounts.removeValue(forKey: sessionID) {
+                            try db.cachedStatement(sql: Self.countCommandsSQL).execute(arguments: [pending, sessionID])
+                        }
+                        try db.cachedStatement(sql: Self.endSessionSQL).execute(arguments: [
+                            encoded.timeMicroseconds, event.fields[AuditField.reason]?.stringValue, seq, sessionID,
+                        ])
+                    case .command:
+                        commandCounts[sessionID, default: 0] += 1
+                    default:
+                        break
+                    }
+                }
+                records.append(AuditRecord(seq: seq, node: nodeID, event: event, previousHash: previousHex, hash: hashHex))
+                previous = hash
+                previousHex = hashHex
+            }
+            for (sessionID, count) in commandCounts {
+                try db.cachedStatement(sql: Self.countCommandsSQL).execute(arguments: [count, sessionID])
+            }
+            if seq - lastCheckpointSeq >= Int64(checkpointEvery) || (seq > lastCheckpointSeq && now - lastCheckpointAt >= checkpointInterval) {
+                checkpoint = try insertCheckpoint(db, seq: seq, hashHex: previousHex)
+            }
+            return .commit
+        }
+        // Committed: advance the head.
+        lastSeq = seq
+        lastHash = previous
+        lastHashHex = previousHex
+        if checkpoint != nil {
+            lastCheckpointSeq = seq
+            lastCheckpointAt = now
+        }
+        return (records, checkpoint)
+    }
+
+    /// Writes a checkpoint of the current head if events were added since the last one
+    /// and (unless `force`) the checkpoint interval has passed.
+    func checkpointIfNeeded(_ db: Database, force: Bool) throws -> Checkpoint? {
+        guard lastSeq > lastCheckpointSeq else { return nil }
+        let now = ContinuousClock.now
+        guard force || now - lastCheckpointAt >= checkpointInterval else { return nil }
+        var checkpoint: Checkpoint?
+        let seq = lastSeq
+        let hashHex = lastHashHex
+        try db.inTransaction(.immediate) {
+            checkpoint = try insertCheckpoint(db, seq: seq, hashHex: hashHex)
+            return .commit
+        }
+        lastCheckpointSeq = seq
+        lastCheckpointAt = now
+        return checkpoint
+    }
+
+    private func insertCheckpoint(_ db: Database, seq: Int64, hashHex: String) throws -> Checkpoint {
+        let time = AuditEvent.date(microseconds: AuditEvent.microseconds(Date()))
+        let checkpoint = try Checkpoint.sign(node: nodeID, seq: seq, hash: hashHex, time: time, key: signingKey)
+        try db.cachedStatement(sql: Self.insertCheckpointSQL).execute(arguments: [
+            checkpoint.seq, nodeID, checkpoint.hash, AuditEvent.microseconds(checkpoint.time), checkpoint.keyID, checkpoint.signature,
+        ])
+        return checkpoint
+    }
+}

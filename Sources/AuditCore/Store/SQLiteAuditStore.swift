@@ -1,0 +1,385 @@
+import Crypto
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// The embedded audit store: SQLite in WAL mode, one writer with group commit.
+///
+/// ## Writing
+/// ``append(_:)`` encodes the event in the caller's task (canonical JSON, columns), then
+/// queues it. A single writer — GRDB's writer queue — drains everything queued, assigns
+/// sequence numbers, chains hashes, inserts the whole batch (and updates `sessions`) in
+/// one transaction, commits, and only then resumes every appender of the batch. Many
+/// sessions therefore share one fsync. If the transaction fails, every appender in it gets
+/// the error (fail closed) and the chain head does not move, so sequence numbers stay
+/// gap-free. After a crash, reopening resumes from the last committed event.
+///
+/// ## Checkpoints
+/// Every `checkpointEvery` events or `checkpointInterval` seconds (whichever comes first,
+/// and only if there are new events), and on ``close()``, the writer signs the chain head
+/// with `signingKey` (see ``Checkpoint``).
+///
+/// ## Durability
+/// ``Durability/full`` (`PRAGMA synchronous = FULL`) fsyncs the WAL at every commit, so an
+/// acknowledged event survives power loss; ``Durability/normal`` survives a process crash
+/// but may lose the last commits on power loss.
+public final class SQLiteAuditStore: AuditStore {
+    /// How hard each commit pushes data to disk.
+    public enum Durability: String, Sendable, Codable, CaseIterable {
+        /// fsync the WAL at every group commit (`synchronous=FULL`): survives power loss.
+        case full
+        /// WAL with `synchronous=NORMAL`: survives a process crash, not power loss.
+        case normal
+    }
+
+    /// The gateway node whose chain this store holds.
+    public let nodeID: String
+    /// The SQLite file.
+    public let path: String
+    /// The durability the writer commits with.
+    public let durability: Durability
+
+    /// The most events one transaction holds; larger queues are committed in several.
+    static let maxBatch = 4096
+
+    let pool: DatabasePool
+    let writer: ChainWriter
+    let logger: Logger
+
+    struct PendingAppend: Sendable {
+        let encoded: EncodedEvent
+        let continuation: CheckedContinuation<AuditRecord, any Error>
+    }
+
+    struct AppendQueue: Sendable {
+        var pending: [PendingAppend] = []
+        var draining = false
+        var closed = false
+    }
+
+    private let queue = Mutex(AppendQueue())
+    private let observerList = Mutex<[@Sendable ([AuditRecord]) -> Void]>([])
+    private let counters = Mutex(AuditStoreStatistics())
+    private let timer = Mutex<Task<Void, Never>?>(nil)
+
+    /// Opens (or creates) the store at `path` for `nodeID`.
+    ///
+    /// - Parameters:
+    ///   - path: the SQLite file; its directory is created if missing.
+    ///   - nodeID: this gateway node. A file written by another node is refused.
+    ///   - signingKey: signs checkpoints. Its public key is recorded in the store.
+    ///   - checkpointEvery: events between checkpoints (at least 1).
+    ///   - checkpointInterval: seconds between checkpoints when events trickle in.
+    ///   - durability: see ``Durability``.
+    /// - Throws: ``AuditStoreError`` if the file cannot be opened, belongs to another node,
+    ///   or its unsigned tail (events after the last checkpoint) does not verify.
+    public init(
+        path: String,
+        nodeID: String,
+        signingKey: Curve25519.Signing.PrivateKey,
+        checkpointEvery: Int = 1000,
+        checkpointInterval: TimeInterval = 10,
+        durability: Durability = .full,
+        logger: Logger = Logger(label: "audit.store")
+    ) throws {
+        guard !nodeID.isEmpty else {
+            throw AuditStoreError(.invalidConfiguration, "the audit store needs a non-empty node id")
+        }
+        guard checkpointEvery >= 1 else {
+            throw AuditStoreError(.invalidConfiguration, "checkpointEvery must be at least 1 (got \(checkpointEvery))")
+        }
+        guard checkpointInterval > 0, checkpointInterval.isFinite else {
+            throw AuditStoreError(.invalidConfiguration, "checkpointInterval must be a positive number of seconds (got \(checkpointInterval))")
+        }
+        self.nodeID = nodeID
+        self.path = path
+        self.durability = durability
+        self.logger = logger
+        let writer = ChainWriter(nodeID: nodeID, signingKey: signingKey, checkpointEvery: checkpointEvery, checkpointInterval: checkpointInterval)
+        self.writer = writer
+
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw AuditStoreError(.invalidConfiguration, "cannot create the audit store directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        var configuration = Configuration()
+        configuration.label = "audit.store"
+        configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = 4
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw AuditStoreError(.notAStore, "cannot open the audit store at \(path): \(error)")
+        }
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                try db.inTransaction(.immediate) {
+                    try Self.migrate(db, nodeID: nodeID, publicKey: signingKey.publicKey)
+                    return .commit
+                }
+                try writer.loadHead(db)
+                try Self.verifyUnsignedTail(db, writer: writer, path: path)
+            }
+        } catch let error as AuditStoreError {
+            try? pool.close()
+            throw error
+        } catch {
+            try? pool.close()
+            throw AuditStoreError(.notAStore, "cannot prepare the audit store at \(path): \(error)")
+        }
+        logger.info("audit store open", metadata: [
+            "path": "\(path)", "node": "\(nodeID)", "lastSeq": "\(writer.lastSeq)", "durability": "\(durability.rawValue)",
+        ])
+        startCheckpointTimer(interval: checkpointInterval)
+    }
+
+    deinit {
+        timer.withLock { $0?.cancel() }
+    }
+
+    /// Checks the events after the last checkpoint before the writer extends (and later
+    /// signs) them: a store whose tail was tampered with while the gateway was down is
+    /// refused rather than countersigned.
+    private static func verifyUnsignedTail(_ db: Database, writer: ChainWriter, path: String) throws {
+        let checkpointSeq = writer.lastCheckpointSeq
+        guard writer.lastSeq != checkpointSeq else { return }
+        var previous = AuditChain.genesisHex
+        if checkpointSeq > 0 {
+            guard let hash = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE seq = ?", arguments: [checkpointSeq]) else {
+                throw AuditStoreError(.corrupt, "the audit store at \(path) has a checkpoint at event \(checkpointSeq) but that event is missing (deleted?); run `auditctl verify --store \(path)` and keep the file as evidence")
+            }
+            previous = hash
+        }
+        let report = try ChainVerification(db: db, trustedKey: writer.signingKey.publicKey).run(from: checkpointSeq + 1, previousHash: previous)
+        if let problem = report.problem {
+            throw AuditStoreError(.corrupt, "the audit store at \(path) is damaged after its last checkpoint, so the gateway will not extend it: \(problem.message); run `auditctl verify --store \(path)`, keep the file as evidence and start with a new one")
+        }
+    }
+
+    // MARK: - Appending
+
+    /// Stores `event` durably and returns its record (sequence number and chain hashes).
+    ///
+    /// Returns only after the transaction holding the event has committed. Throws
+    /// ``AuditStoreError`` (``AuditStoreError/Code/writeFailed`` or ``AuditStoreError/Code/closed``)
+    /// if it was not stored; the caller must then refuse the audited action.
+    ///
+    /// The returned record's event has its time rounded to the microsecond, as stored.
+    public func append(_ event: AuditEvent) async throws -> AuditRecord {
+        let encoded = EncodedEvent(event)
+        return try await withCheckedThrowingContinuation { continuation in
+            enum Action { case refuse, schedule, wait }
+            let action = queue.withLock { queue -> Action in
+                if queue.closed { return .refuse }
+                queue.pending.append(PendingAppend(encoded: encoded, continuation: continuation))
+                if queue.draining { return .wait }
+                queue.draining = true
+                return .schedule
+            }
+            switch action {
+            case .refuse: continuation.resume(throwing: AuditStoreError.closed())
+            case .schedule: pool.asyncWriteWithoutTransaction { db in self.drain(db) }
+            case .wait: break
+            }
+        }
+    }
+
+    /// Runs on the writer queue: commits queued appends batch by batch until none are left.
+    private func drain(_ db: Database) {
+        while true {
+            let batch = queue.withLock { queue -> [PendingAppend] in
+                if queue.pending.isEmpty {
+                    queue.draining = false
+                    return []
+                }
+                if queue.pending.count <= Self.maxBatch {
+                    let batch = queue.pending
+                    queue.pending = []
+                    return batch
+                }
+                let batch = Array(queue.pending.prefix(Self.maxBatch))
+                queue.pending.removeFirst(Self.maxBatch)
+                return batch
+            }
+            if batch.isEmpty { return }
+            commit(batch, db)
+        }
+    }
+
+    private func commit(_ batch: [PendingAppend], _ db: Database) {
+        let result: (records: [AuditRecord], checkpoint: Checkpoint?)
+        do {
+            result = try writer.write(batch.map(\.encoded), db: db)
+        } catch {
+            counters.withLock { $0.failedTransactions += 1 }
+            let failure = AuditStoreError.writeFailed(error, events: batch.count)
+            logger.error("audit batch not committed; refusing its events", metadata: ["events": "\(batch.count)", "error": "\(error)"])
+            for pending in batch { pending.continuation.resume(throwing: failure) }
+            // The transaction rolled back; re-read the head in case the failure hit COMMIT itself.
+            try? writer.loadHead(db)
+            return
+        }
+        counters.withLock { stats in
+            stats.events += Int64(batch.count)
+            stats.transactions += 1
+            stats.largestBatch = max(stats.largestBatch, batch.count)
+            if result.checkpoint != nil { stats.checkpoints += 1 }
+        }
+        // Observers first, so that when append returns every observer has seen the record.
+        notifyObservers(result.records)
+        for (pending, record) in zip(batch, result.records) {
+            pending.continuation.resume(returning: record)
+        }
+    }
+
+    private func notifyObservers(_ records: [AuditRecord]) {
+        let observers = observerList.withLock { $0 }
+        for observer in observers { observer(records) }
+    }
+
+    /// Registers `observer` to receive every committed batch, in chain order, on the
+    /// writer's queue, before the batch's appenders resume. It must return quickly (hand
+    /// work to its own queue): appenders and the next batch wait for it.
+    public func addObserver(_ observer: @escaping @Sendable ([AuditRecord]) -> Void) {
+        observerList.withLock { $0.append(observer) }
+    }
+
+    /// What the writer has done since the store was opened (e.g. events per transaction).
+    public var statistics: AuditStoreStatistics {
+        counters.withLock { $0 }
+    }
+
+    /// The sequence number of the last committed event (0 when empty).
+    public var lastSeq: Int64 {
+        get async throws {
+            try ensureOpen()
+            return try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0 }
+        }
+    }
+
+    // MARK: - Checkpoints and closing
+
+    /// Signs a checkpoint of the current chain head now, if events were added since the
+    /// last one. Returns the newest checkpoint (new or existing), or `nil` if the store is
+    /// empty.
+    @discardableResult
+    public func checkpoint() async throws -> Checkpoint? {
+        try ensureOpen()
+        return try await onWriter { db in
+            if let checkpoint = try self.writer.checkpointIfNeeded(db, force: true) {
+                self.counters.withLock { $0.checkpoints += 1 }
+                return checkpoint
+            }
+            return try Self.latestCheckpoint(db)
+        }
+    }
+
+    /// Commits everything queued, writes a final checkpoint and closes the file. Appends
+    /// after this throw ``AuditStoreError/Code/closed``. Calling it again does nothing.
+    public func close() async throws {
+        let first = queue.withLock { queue -> Bool in
+            defer { queue.closed = true }
+            return !queue.closed
+        }
+        guard first else { return }
+        timer.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+        do {
+            _ = try await onWriter { db -> Checkpoint? in
+                self.drain(db)
+                let checkpoint = try self.writer.checkpointIfNeeded(db, force: true)
+                if checkpoint != nil { self.counters.withLock { $0.checkpoints += 1 } }
+                return checkpoint
+            }
+        } catch {
+            try? pool.close()
+            throw AuditStoreError(.writeFailed, "the final checkpoint of the audit store could not be written (\(error)); the events are stored, run `auditctl verify`")
+        }
+        do {
+            try pool.close()
+        } catch {
+            throw AuditStoreError(.writeFailed, "the audit store could not be closed cleanly: \(error)")
+        }
+        logger.info("audit store closed", metadata: ["node": "\(nodeID)", "lastSeq": "\(writer.lastSeq)"])
+    }
+
+    /// Runs `work` on the writer queue after everything already queued; not cancellable,
+    /// so a cancelled caller cannot abandon a half-done write.
+    private func onWriter<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            pool.asyncWriteWithoutTransaction { db in
+                continuation.resume(with: Result { try work(db) })
+            }
+        }
+    }
+
+    private func startCheckpointTimer(interval: TimeInterval) {
+        let tick = Duration.milliseconds(Int64(min(max(interval / 4, 0.05), 1) * 1000))
+        let task = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: tick)
+                guard let store = self else { return }
+                store.checkpointIfDue()
+            }
+        }
+        timer.withLock { $0 = task }
+    }
+
+    private func checkpointIfDue() {
+        let open = queue.withLock { !$0.closed }
+        guard open else { return }
+        pool.asyncWriteWithoutTransaction { db in
+            do {
+                if try self.writer.checkpointIfNeeded(db, force: false) != nil {
+                    self.counters.withLock { $0.checkpoints += 1 }
+                }
+            } catch {
+                self.logger.error("audit checkpoint failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    func ensureOpen() throws {
+        if queue.withLock({ $0.closed }) { throw AuditStoreError.closed() }
+    }
+
+    static func latestCheckpoint(_ db: Database) throws -> Checkpoint? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash, time_us, key_id, signature FROM checkpoints ORDER BY seq DESC LIMIT 1") else {
+            return nil
+        }
+        return Checkpoint(seq: row["seq"], hash: row["hash"], time: AuditEvent.date(microseconds: row["time_us"]), keyID: row["key_id"], signature: row["signature"])
+    }
+
+    // MARK: - Verification
+
+    /// Recomputes the whole chain from a consistent snapshot, checking every checkpoint
+    /// against the keys recorded in the store.
+    public func verify() async throws -> VerificationReport {
+        try ensureOpen()
+        return try await pool.read { db in
+            try ChainVerification(db: db, trustedKey: nil).run()
+        }
+    }
+
+    /// Checkpoints recorded in the store, oldest first (at most `limit`).
+    public func checkpoints(limit: Int = 100) async throws -> [Checkpoint] {
+        try ensureOpen()
+        let limit = min(max(limit, 1), AuditQuery.maxLimit)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, hash, time_us, key_id, signature FROM checkpoints ORDER BY seq DESC LIMIT ?", arguments: [limit])
+                .reversed()
+                .map { row in
+                    Checkpoint(seq: row["seq"], hash: row["hash"], time: AuditEvent.date(microseconds: row["time_us"]), keyID: row["key_id"], signature: row["signature"])
+                }
+        }
+    }
+}
