@@ -5,7 +5,7 @@ set -euo pipefail
 mode=${1:-build}
 packages=(libssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl)
 if [ "$mode" = test ]; then
-  packages+=(curl python3)
+  packages+=(curl python3 python3-pip postgresql postgresql-contrib postgresql-client)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -16,4 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "$mode" = test ]; then
+  # pg8000: a pure-Python PostgreSQL driver (no libpq) for the non-libpq driver test.
+  python3 -c 'import pg8000' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check pg8000 >/dev/null 2>&1 \
+    || python3 -m pip install -q --break-system-packages pg8000
 fi

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine with Swift: installs missing packages,
-# builds everything (the tests spawn the built gatewayd, auditctl and audit-bench), and runs
-# every test. Tests that need a real server start it on loopback themselves and fail loudly
-# when it cannot start.
+# starts the real servers the tests drive (scripts/test-servers.sh, loopback only), builds
+# everything (the tests spawn the built gatewayd, auditctl and audit-bench), runs every
+# test, and stops the servers. A server that cannot start fails the run.
+# Extra arguments go to `swift test`, e.g. scripts/test.sh --filter Postgres
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/swift-env.sh
 scripts/install-deps.sh test
+export AGW_TEST_STATE=${AGW_TEST_STATE:-/tmp/agw-test-servers}
+export AGW_TEST_ENV=$AGW_TEST_STATE/env
+trap 'scripts/test-servers.sh stop' EXIT
+scripts/test-servers.sh start postgres >/dev/null
+. "$AGW_TEST_ENV"
 swift build --build-tests
 swift test --skip-build "$@"

@@ -76,18 +76,20 @@ struct AppendBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
         print("durable appends (\(durability.rawValue) durability, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
-        var rows: [[String]] = [["mode", "concurrency", "events", "seconds", "events/s", "transactions", "avg batch"]]
+        var rows: [[String]] = [["mode", "concurrency", "events", "seconds", "events/s", "transactions", "avg batch", "writer busy", "writer cpu"]]
         var verifyRow: [String]?
         for (runIndex, tasks) in concurrency.enumerated() {
             let path = store ?? "\(directory)/group-\(runIndex).sqlite"
             let result = try await measure(path: path, events: events, tasks: tasks, durability: durability)
             rows.append(["group commit", "\(tasks)", "\(events)", Self.format(result.seconds, digits: 3),
                          Self.format(Double(events) / result.seconds, digits: 0), "\(result.stats.transactions)",
-                         Self.format(result.stats.averageBatch, digits: 1)])
+                         Self.format(result.stats.averageBatch, digits: 1),
+                         Self.format(100 * result.stats.writerBusySeconds / result.seconds, digits: 0) + "%",
+                         Self.format(100 * result.stats.writerCPUSeconds / result.seconds, digits: 0) + "%"])
             if !skipVerify, verifyRow == nil {
                 let verifySeconds = try await timeVerify(path: path)
                 verifyRow = ["verify chain", "1", "\(result.lastSeq)", Self.format(verifySeconds, digits: 3),
-                             Self.format(Double(result.lastSeq) / verifySeconds, digits: 0), "-", "-"]
+                             Self.format(Double(result.lastSeq) / verifySeconds, digits: 0), "-", "-", "-", "-"]
             }
         }
         if singleEvents > 0 {
@@ -95,7 +97,9 @@ struct AppendBench: AsyncParsableCommand {
             let result = try await measure(path: path, events: singleEvents, tasks: 1, durability: durability)
             rows.append(["one tx per event", "1", "\(singleEvents)", Self.format(result.seconds, digits: 3),
                          Self.format(Double(singleEvents) / result.seconds, digits: 0), "\(result.stats.transactions)",
-                         Self.format(result.stats.averageBatch, digits: 1)])
+                         Self.format(result.stats.averageBatch, digits: 1),
+                         Self.format(100 * result.stats.writerBusySeconds / result.seconds, digits: 0) + "%",
+                         Self.format(100 * result.stats.writerCPUSeconds / result.seconds, digits: 0) + "%"])
         }
         if let verifyRow { rows.append(verifyRow) }
         Self.printTable(rows)

@@ -93,7 +93,7 @@ struct EventsCommand: AsyncParsableCommand {
                     }
                     after = max(after ?? 0, record.seq)
                 }
-                fflush(stdout)
+                fflush(nil)
                 if records.count < 1000 { try await Task.sleep(for: .seconds(interval)) }
             }
         }

@@ -11,6 +11,7 @@ struct Table {
     init(_ headers: String...) { self.headers = headers }
 
     mutating func add(_ cells: String...) { rows.append(cells) }
+    mutating func add(_ cells: [String]) { rows.append(cells) }
 
     func render() -> String {
         let cells = ([headers] + rows).map { $0.map { Self.clip($0, maxWidth) } }

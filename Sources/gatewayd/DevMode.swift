@@ -25,7 +25,7 @@ enum DevMode {
         else { return }
         let directory = runtime.configuration.dataDirectory
         let server = "http://\(runtime.configuration.admin.listen.host):\(adminPort)"
-        print("""
+        let welcome = """
 
         AuditGateway is running in development mode (not for production).
           data directory   \(directory)
@@ -48,7 +48,8 @@ enum DevMode {
 
         Stop with Ctrl-C.
 
-        """)
-        fflush(stdout)
+
+        """
+        FileHandle.standardOutput.write(Data(welcome.utf8))
     }
 }

@@ -71,7 +71,7 @@ struct Serve: AsyncParsableCommand {
             "tls_certificate_sha256": "\(runtime.certificate.fingerprint)",
         ])
         let isDev = dev
-        let group = GatewayService.serviceGroup(runtime: runtime, registry: registry, logger: logger) { port in
+        let group = try GatewayService.serviceGroup(runtime: runtime, registry: registry, logger: logger) { port in
             logger.info("admin API listening", metadata: ["address": "http://\(configuration.admin.listen.host):\(port)"])
             if isDev { DevMode.printWelcome(runtime: runtime, adminPort: port) }
         }

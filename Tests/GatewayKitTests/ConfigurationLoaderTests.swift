@@ -170,3 +170,22 @@ struct ConfigurationLoaderTests {
         #expect(HostAndPort(parsing: "db.internal:5432")?.description == "db.internal:5432")
     }
 }
+
+extension ConfigurationLoaderTests {
+    @Test func credentialFilesResolveAgainstTheConfigurationFile() throws {
+        let directory = NSTemporaryDirectory() + "agw-cred-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "pw\n".write(toFile: directory + "/db.password", atomically: true, encoding: .utf8)
+        let config = try ConfigurationLoader.parse("""
+        data_dir: data
+        connections:
+          - name: db
+            protocol: postgres
+            address: 127.0.0.1:5432
+            credential: file:db.password
+        """, baseDirectory: directory, environment: environment)
+        #expect(config.connections.first?.credential == .file(directory + "/db.password"))
+        #expect(try config.connections.first?.credential?.resolve().reveal() == "pw")
+    }
+}

@@ -141,10 +141,33 @@ extension AuditEvent {
         "actors", "connection", "fields", "issuer", "protocol", "session_id", "subject", "time_us", "token_id", "type",
     ]
 
-    /// This event with its time rounded to the microsecond, as stored.
+    /// This event as stored: time rounded to the microsecond, non-finite doubles as `null`.
     var normalized: AuditEvent {
         var copy = self
         copy.time = AuditEvent.date(microseconds: timeMicroseconds)
+        if fields.values.contains(where: \.hasNonFiniteDouble) {
+            copy.fields = fields.mapValues(\.withoutNonFiniteDoubles)
+        }
         return copy
+    }
+}
+
+extension AuditValue {
+    var hasNonFiniteDouble: Bool {
+        switch self {
+        case .double(let value): return !value.isFinite
+        case .array(let elements): return elements.contains(where: \.hasNonFiniteDouble)
+        case .object(let members): return members.values.contains(where: \.hasNonFiniteDouble)
+        default: return false
+        }
+    }
+
+    var withoutNonFiniteDoubles: AuditValue {
+        switch self {
+        case .double(let value) where !value.isFinite: return .null
+        case .array(let elements): return .array(elements.map(\.withoutNonFiniteDoubles))
+        case .object(let members): return .object(members.mapValues(\.withoutNonFiniteDoubles))
+        default: return self
+        }
     }
 }

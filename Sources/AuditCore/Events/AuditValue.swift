@@ -7,12 +7,19 @@
 /// `Codable` maps it to the plain JSON value (a string, number, bool, array, object or
 /// null), so it nests naturally in any encoder's output.
 public enum AuditValue: Sendable, Hashable {
+    /// A JSON string.
     case string(String)
+    /// A JSON number without fraction or exponent.
     case int(Int64)
+    /// A JSON number with a fraction or exponent (`1.0`, `2.5e-3`).
     case double(Double)
+    /// `true` or `false`.
     case bool(Bool)
+    /// A JSON array.
     case array([AuditValue])
+    /// A JSON object; its canonical encoding sorts keys by UTF-8 bytes.
     case object([String: AuditValue])
+    /// `null`.
     case null
 }
 

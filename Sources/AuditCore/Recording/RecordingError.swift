@@ -3,7 +3,7 @@
 public struct RecordingError: Error, CustomStringConvertible, Sendable, Hashable {
     /// The broad kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        fileprivate enum Base: String, Sendable { case invalidSessionID, notFound, missingChunk, alteredChunk, corruptChunk, writeFailed, finished }
+        fileprivate enum Base: String, Sendable { case invalidSessionID, notFound, missingChunk, alteredChunk, corruptChunk, tooLarge, writeFailed, finished }
         fileprivate let base: Base
 
         /// The session id cannot name a directory safely.
@@ -16,6 +16,8 @@ public struct RecordingError: Error, CustomStringConvertible, Sendable, Hashable
         public static let alteredChunk = Code(base: .alteredChunk)
         /// A chunk matches its hash but cannot be decompressed or parsed.
         public static let corruptChunk = Code(base: .corruptChunk)
+        /// The recording is too large to load into memory at once.
+        public static let tooLarge = Code(base: .tooLarge)
         /// A chunk could not be written or its event could not be appended.
         public static let writeFailed = Code(base: .writeFailed)
         /// The writer was finished (or failed) and takes no more events.

@@ -7,6 +7,8 @@ import NIOCore
 public enum RecordingReader {
     /// Largest uncompressed chunk accepted when reading.
     static let maxChunkBytes = 64 * 1024 * 1024
+    /// Largest whole recording (uncompressed) loaded into memory.
+    public static let maxRecordingBytes = 512 * 1024 * 1024
 
     /// Reads `directory/<sessionID>/*.cast.gz` in the order of the session's
     /// `recording.chunk` events, checking each file's SHA-256 against its event.
@@ -36,6 +38,7 @@ public enum RecordingReader {
 
         var header: AsciicastHeader?
         var events: [RecordingEvent] = []
+        var totalBytes = 0
         for index in 0...lastIndex {
             let path = RecordingLayout.chunkPath(directory, sessionID, index)
             guard let record = chunkEvents[index] else {
@@ -58,6 +61,10 @@ public enum RecordingReader {
                 raw = try compressed.decompress(with: .gzip(), maxSize: max(rawLimit, 1))
             } catch {
                 throw RecordingError(.corruptChunk, "recording of session \(sessionID): chunk \(index) (\(path)) matches the chain but cannot be decompressed: \(error)")
+            }
+            totalBytes += raw.readableBytes
+            guard totalBytes <= maxRecordingBytes else {
+                throw RecordingError(.tooLarge, "recording of session \(sessionID) is larger than \(maxRecordingBytes / 1024 / 1024) MiB uncompressed; read its chunk files directly under \(RecordingLayout.sessionDirectory(directory, sessionID))")
             }
             var lineNumber = 0
             for line in raw.readableBytesView.split(separator: 0x0A, omittingEmptySubsequences: true) {

@@ -14,32 +14,59 @@ public enum AuditChain {
     public static let genesisHex = String(repeating: "0", count: 64)
 
     /// The chain hash of event `seq` with canonical body `body`, following `previous`.
-    public static func hash(previous: some ContiguousBytes, seq: Int64, body: some ContiguousBytes) -> [UInt8] {
+    public static func hash(previous: [UInt8], seq: Int64, body: [UInt8]) -> [UInt8] {
+        previous.withUnsafeBytes { previousBytes in
+            body.withUnsafeBytes { bodyBytes in
+                Array(digest(previous: previousBytes, seq: seq, body: bodyBytes))
+            }
+        }
+    }
+
+    /// The chain hash as a digest, without intermediate allocations (the writer's hot path).
+    static func digest(previous: UnsafeRawBufferPointer, seq: Int64, body: UnsafeRawBufferPointer) -> SHA256Digest {
         var hasher = SHA256()
-        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: previous)
         withUnsafeBytes(of: UInt64(bitPattern: seq).bigEndian) { hasher.update(bufferPointer: $0) }
-        body.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Array(hasher.finalize())
+        hasher.update(bufferPointer: body)
+        return hasher.finalize()
     }
 
     /// The chain hash of event `seq` whose canonical body is the UTF-8 of `body`.
     static func hash(previous: [UInt8], seq: Int64, body: String) -> [UInt8] {
-        if let digest = body.utf8.withContiguousStorageIfAvailable({ hash(previous: previous, seq: seq, body: UnsafeRawBufferPointer($0)) }) {
-            return digest
+        var body = body
+        return body.withUTF8 { bodyBytes in
+            previous.withUnsafeBytes { previousBytes in
+                Array(digest(previous: previousBytes, seq: seq, body: UnsafeRawBufferPointer(bodyBytes)))
+            }
         }
-        return hash(previous: previous, seq: seq, body: Array(body.utf8))
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex of `bytes`.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Lowercase hex of a SHA-256 digest, written straight into the string's storage.
+    static func hex(_ digest: SHA256Digest) -> String {
+        digest.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                hexDigits.withUnsafeBufferPointer { digits in
+                    for (index, byte) in bytes.enumerated() {
+                        out[2 * index] = digits[Int(byte >> 4)]
+                        out[2 * index + 1] = digits[Int(byte & 0x0F)]
+                    }
+                }
+                return bytes.count * 2
+            }
+        }
     }
 
     /// Bytes of a hex string, or `nil` if it is not hex of even length.

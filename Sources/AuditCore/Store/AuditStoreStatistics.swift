@@ -10,6 +10,12 @@ public struct AuditStoreStatistics: Sendable, Hashable, Codable {
     public var checkpoints: Int64 = 0
     /// The largest number of events committed in one transaction.
     public var largestBatch: Int = 0
+    /// Seconds the writer spent inside transactions (insert, hash, commit and fsync).
+    /// Compared with wall time it shows whether the single writer is the bottleneck.
+    public var writerBusySeconds: Double = 0
+    /// CPU seconds the writer thread used inside transactions; the rest of
+    /// ``writerBusySeconds`` is waiting for the disk (fsync) or for a CPU.
+    public var writerCPUSeconds: Double = 0
 
     public init() {}
 

@@ -48,21 +48,16 @@ final class ChainWriter: @unchecked Sendable {
         lastCheckpointAt = .now
     }
 
-    private static let insertEventSQL = """
-        INSERT INTO events(seq, node, time_us, type, session_id, subject, actors, token_id, connection, protocol, body, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
     private static let insertSessionSQL = """
         INSERT OR IGNORE INTO sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
         """
     private static let endSessionSQL = "UPDATE sessions SET ended_us = ?, end_reason = ?, end_seq = ? WHERE id = ? AND ended_us IS NULL"
-    private static let countCommandsSQL = "UPDATE sessions SET command_count = command_count + ? WHERE id = ?"
     private static let insertCheckpointSQL = "INSERT INTO checkpoints(seq, node, hash, time_us, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)"
 
     /// Writes `batch` in one transaction (plus a checkpoint when one is due) and commits.
     /// Returns the records in order. On error nothing was stored and the head is unchanged.
-    func write(_ batch: [EncodedEvent], db: Database) throws -> (records: [AuditRecord], checkpoint: Checkpoint?) {
+    func write(_ batch: [SQLiteAuditStore.PendingAppend], db: Database) throws -> (records: [AuditRecord], checkpoint: Checkpoint?) {
         var seq = lastSeq
         var previous = lastHash
         var previousHex = lastHashHex
@@ -72,31 +67,30 @@ final class ChainWriter: @unchecked Sendable {
         let now = ContinuousClock.now
 
         try db.inTransaction(.immediate) {
-            let insert = try db.cachedStatement(sql: Self.insertEventSQL)
+            let insert = try EventInsertStatement(db)
             var commandCounts: [String: Int] = [:]
-            for encoded in batch {
+            commandCounts.reserveCapacity(64)
+            for index in batch.indices {
                 seq += 1
-                let hash = AuditChain.hash(previous: previous, seq: seq, body: encoded.body)
-                let hashHex = AuditChain.hex(hash)
-                let event = encoded.event
-                insert.setUncheckedArguments([
-                    seq, nodeID, encoded.timeMicroseconds, event.type.rawValue, event.sessionID, event.subject,
-                    encoded.actors, event.tokenID, event.connection, event.protocol, encoded.body, previousHex, hashHex,
-                ])
-                try insert.execute()
+                let digest = previous.withUnsafeBytes { previousBytes in
+                    batch[index].encoded.body.withUnsafeBytes { AuditChain.digest(previous: previousBytes, seq: seq, body: $0) }
+                }
+                let hashHex = AuditChain.hex(digest)
+                try insert.insert(seq: seq, node: nodeID, encoded: batch[index].encoded, previousHash: previousHex, hash: hashHex)
+                let event = batch[index].encoded.event
                 if let sessionID = event.sessionID {
                     switch event.type {
                     case .sessionStart:
                         try db.cachedStatement(sql: Self.insertSessionSQL).execute(arguments: [
-                            sessionID, encoded.timeMicroseconds, event.subject, encoded.actors, event.tokenID, event.connection,
+                            sessionID, event.timeMicroseconds, event.subject, batch[index].encoded.actors, event.tokenID, event.connection,
                             event.protocol, event.fields[AuditField.clientAddress]?.stringValue, seq,
                         ])
                     case .sessionEnd:
                         if let pending = commandCounts.removeValue(forKey: sessionID) {
-                            try db.cachedStatement(sql: Self.countCommandsSQL).execute(arguments: [pending, sessionID])
+                            try insert.countCommands(pending, session: sessionID)
                         }
                         try db.cachedStatement(sql: Self.endSessionSQL).execute(arguments: [
-                            encoded.timeMicroseconds, event.fields[AuditField.reason]?.stringValue, seq, sessionID,
+                            event.timeMicroseconds, event.fields[AuditField.reason]?.stringValue, seq, sessionID,
                         ])
                     case .command:
                         commandCounts[sessionID, default: 0] += 1
@@ -105,11 +99,13 @@ final class ChainWriter: @unchecked Sendable {
                     }
                 }
                 records.append(AuditRecord(seq: seq, node: nodeID, event: event, previousHash: previousHex, hash: hashHex))
-                previous = hash
+                digest.withUnsafeBytes { bytes in
+                    previous.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+                }
                 previousHex = hashHex
             }
             for (sessionID, count) in commandCounts {
-                try db.cachedStatement(sql: Self.countCommandsSQL).execute(arguments: [count, sessionID])
+                try insert.countCommands(count, session: sessionID)
             }
             if seq - lastCheckpointSeq >= Int64(checkpointEvery) || (seq > lastCheckpointSeq && now - lastCheckpointAt >= checkpointInterval) {
                 checkpoint = try insertCheckpoint(db, seq: seq, hashHex: previousHex)

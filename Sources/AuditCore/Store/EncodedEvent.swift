@@ -2,7 +2,9 @@
 /// canonical body and column values computed, so the single writer only hashes and inserts.
 struct EncodedEvent: Sendable {
     var event: AuditEvent
-    var body: String
+    /// The canonical JSON (UTF-8), exactly what is hashed and stored in `events.body`.
+    var body: [UInt8]
+    /// The `actors` column.
     var actors: String
     var timeMicroseconds: Int64
 
@@ -10,7 +12,7 @@ struct EncodedEvent: Sendable {
         let normalized = event.normalized
         self.event = normalized
         self.timeMicroseconds = normalized.timeMicroseconds
-        self.body = String(decoding: normalized.canonicalJSON(), as: UTF8.self)
+        self.body = normalized.canonicalJSON()
         self.actors = Self.actorsJSON(normalized.actors)
     }
 

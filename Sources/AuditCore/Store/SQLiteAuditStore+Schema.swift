@@ -52,7 +52,6 @@ extension SQLiteAuditStore {
             CREATE INDEX IF NOT EXISTS events_subject ON events(subject);
             CREATE INDEX IF NOT EXISTS events_connection ON events(connection);
             CREATE INDEX IF NOT EXISTS events_type ON events(type);
-            CREATE INDEX IF NOT EXISTS events_token ON events(token_id);
             CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
             CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events

@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import Foundation
 import GRDB
 import Logging
@@ -62,6 +63,7 @@ public final class SQLiteAuditStore: AuditStore {
     private let observerList = Mutex<[@Sendable ([AuditRecord]) -> Void]>([])
     private let counters = Mutex(AuditStoreStatistics())
     private let timer = Mutex<Task<Void, Never>?>(nil)
+    private let resumeQueue = DispatchQueue(label: "audit.store.resume")
 
     /// Opens (or creates) the store at `path` for `nodeID`.
     ///
@@ -120,6 +122,8 @@ public final class SQLiteAuditStore: AuditStore {
         do {
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
                 try db.inTransaction(.immediate) {
                     try Self.migrate(db, nodeID: nodeID, publicKey: signingKey.publicKey)
                     return .commit
@@ -192,8 +196,16 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     /// Runs on the writer queue: commits queued appends batch by batch until none are left.
-    private func drain(_ db: Database) {
+    /// Under sustained load it re-queues itself every few batches so that other writer work
+    /// (``checkpoint()``, ``close()``) gets its turn.
+    private func drain(_ db: Database, yielding: Bool = true) {
+        var batches = 0
         while true {
+            if yielding, batches == 16 {
+                pool.asyncWriteWithoutTransaction { db in self.drain(db) }  // `draining` stays true
+                return
+            }
+            batches += 1
             let batch = queue.withLock { queue -> [PendingAppend] in
                 if queue.pending.isEmpty {
                     queue.draining = false
@@ -215,18 +227,30 @@ public final class SQLiteAuditStore: AuditStore {
 
     private func commit(_ batch: [PendingAppend], _ db: Database) {
         let result: (records: [AuditRecord], checkpoint: Checkpoint?)
+        let started = ContinuousClock.now
+        let startedCPU = Self.threadCPUSeconds()
         do {
-            result = try writer.write(batch.map(\.encoded), db: db)
+            result = try writer.write(batch, db: db)
         } catch {
-            counters.withLock { $0.failedTransactions += 1 }
+            let busy = Self.seconds(started.duration(to: .now))
+            let cpu = Self.threadCPUSeconds() - startedCPU
+            counters.withLock {
+                $0.failedTransactions += 1
+                $0.writerBusySeconds += busy
+                $0.writerCPUSeconds += cpu
+            }
             let failure = AuditStoreError.writeFailed(error, events: batch.count)
             logger.error("audit batch not committed; refusing its events", metadata: ["events": "\(batch.count)", "error": "\(error)"])
-            for pending in batch { pending.continuation.resume(throwing: failure) }
+            for index in batch.indices { batch[index].continuation.resume(throwing: failure) }
             // The transaction rolled back; re-read the head in case the failure hit COMMIT itself.
             try? writer.loadHead(db)
             return
         }
+        let busy = Self.seconds(started.duration(to: .now))
+        let cpu = Self.threadCPUSeconds() - startedCPU
         counters.withLock { stats in
+            stats.writerBusySeconds += busy
+            stats.writerCPUSeconds += cpu
             stats.events += Int64(batch.count)
             stats.transactions += 1
             stats.largestBatch = max(stats.largestBatch, batch.count)
@@ -234,9 +258,25 @@ public final class SQLiteAuditStore: AuditStore {
         }
         // Observers first, so that when append returns every observer has seen the record.
         notifyObservers(result.records)
-        for (pending, record) in zip(batch, result.records) {
-            pending.continuation.resume(returning: record)
+        // Resuming hundreds of appenders is hand-off work: do it beside the writer, which
+        // moves straight on to the next batch.
+        let records = result.records
+        resumeQueue.async {
+            for index in batch.indices {
+                batch[index].continuation.resume(returning: records[index])
+            }
         }
+    }
+
+    /// CPU time of the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func notifyObservers(_ records: [AuditRecord]) {
@@ -295,7 +335,7 @@ public final class SQLiteAuditStore: AuditStore {
         }
         do {
             _ = try await onWriter { db -> Checkpoint? in
-                self.drain(db)
+                self.drain(db, yielding: false)
                 let checkpoint = try self.writer.checkpointIfNeeded(db, force: true)
                 if checkpoint != nil { self.counters.withLock { $0.checkpoints += 1 } }
                 return checkpoint

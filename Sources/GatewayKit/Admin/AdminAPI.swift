@@ -61,6 +61,19 @@ public enum AdminAPI {
             return Response(status: .ok, headers: [.contentType: "application/x-asciicast"],
                             body: .init(byteBuffer: ByteBuffer(string: recording.asciicast())))
         }
+        let sessions = runtime.sessions
+        v1.post("sessions/:id/terminate") { request, context in
+            let id = try context.parameters.require("id")
+            let reason = request.uri.queryParameters.get("reason") ?? "terminated by an administrator"
+            guard reason.count <= 200 else { throw AdminError(.badRequest, code: "bad_parameter", "reason must be at most 200 characters") }
+            let who = context.identity?.subject ?? "?"
+            _ = try await store.append(AuditEvent(type: .adminAction, sessionID: id, identity: context.identity,
+                                                  fields: [AuditField.action: "session.terminate", AuditField.target: .string(id), AuditField.reason: .string(reason)]))
+            guard sessions.terminate(id, reason: "\(reason) (by \(who))") else {
+                throw AdminError(.notFound, code: "not_found", "no live session \(id) on this node")
+            }
+            return try json(["terminated": id], status: .accepted)
+        }
         v1.get("verify") { _, _ in
             try json(try await store.verify())
         }

@@ -17,7 +17,7 @@ public struct AdminClient: Sendable {
     }
 
     /// GETs `path` and decodes the JSON answer.
-    public func get<T: Decodable>(_ type: T.Type = T.self, _ path: String, query: [(String, String?)] = []) async throws -> T {
+    public func get<T: Decodable>(_ path: String, query: [(String, String?)] = [], as type: T.Type = T.self) async throws -> T {
         let data = try await getData(path, query: query)
         do {
             return try AdminJSON.decoder().decode(T.self, from: data)
@@ -26,8 +26,18 @@ public struct AdminClient: Sendable {
         }
     }
 
+    /// POSTs to `path` (no body) and decodes the JSON answer.
+    public func post<T: Decodable>(_ path: String, query: [(String, String?)] = [], as type: T.Type = T.self) async throws -> T {
+        let data = try await getData(path, query: query, method: .POST)
+        do {
+            return try AdminJSON.decoder().decode(T.self, from: data)
+        } catch {
+            throw AdminClientError(kind: .server, message: "the gateway's answer to \(path) could not be read: \(error)")
+        }
+    }
+
     /// GETs `path` and returns the body.
-    public func getData(_ path: String, query: [(String, String?)] = []) async throws -> Data {
+    public func getData(_ path: String, query: [(String, String?)] = [], method: HTTPMethod = .GET) async throws -> Data {
         var components = URLComponents(string: server + path)
         let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
         if !items.isEmpty { components?.queryItems = items }
@@ -35,21 +45,30 @@ public struct AdminClient: Sendable {
             throw AdminClientError(kind: .badRequest, message: "\(server)\(path) is not a valid URL")
         }
         var request = HTTPClientRequest(url: url)
+        request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await Self.http.execute(request, timeout: .seconds(120))
         } catch {
             throw AdminClientError(kind: .unreachable, message: "cannot reach the gateway at \(server) (\(error)); is gatewayd running, and is AUDIT_SERVER right?")
         }
         let body = try await response.body.collect(upTo: 256 * 1024 * 1024)
         let data = Data(buffer: body)
-        guard response.status == .ok else {
+        guard (200..<300).contains(response.status.code) else {
             let message = (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message ?? "HTTP \(response.status.code)"
             throw AdminClientError(kind: .init(status: response.status), message: message)
         }
         return data
     }
+
+    /// Fails fast when nothing listens (no connection retries), so scripts learn at once.
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     private struct ErrorBody: Decodable {
         struct Detail: Decodable { var code: String; var message: String }

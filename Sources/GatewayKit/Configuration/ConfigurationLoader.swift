@@ -166,7 +166,8 @@ public enum ConfigurationLoader {
             var credential: CredentialReference?
             if let text = entry.string("credential") {
                 // Never echo the value: it may be a secret typed in by mistake.
-                if let reference = CredentialReference(parsing: text) {
+                if var reference = CredentialReference(parsing: text) {
+                    if case .file(let path) = reference { reference = .file(absolute(path)) }
                     if let problem = reference.problem(environment: environment) {
                         issues.add(entry.keyPath("credential"), entry.lineOf("credential"), problem)
                     }
@@ -175,7 +176,6 @@ public enum ConfigurationLoader {
                     issues.add(entry.keyPath("credential"), entry.lineOf("credential"), "must be a reference like env:NAME or file:PATH; secrets are never written into the configuration")
                 }
             }
-            if case .file(let path)? = credential { credential = .file(absolute(path)) }
             var tls = ConnectionEntry.UpstreamTLS.prefer
             if let text = entry.string("tls") {
                 if let value = ConnectionEntry.UpstreamTLS(rawValue: text) {
@@ -184,10 +184,26 @@ public enum ConfigurationLoader {
                     issues.add(entry.keyPath("tls"), entry.lineOf("tls"), "must be one of disable, prefer, require, verify-full, not '\(text)'")
                 }
             }
+            let caFile = entry.string("ca_file").map(absolute)
+            if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                issues.add(entry.keyPath("ca_file"), entry.lineOf("ca_file"), "file \(caFile) does not exist or is not readable")
+            }
+            let allowGroups = entry.stringList("allow_groups") ?? []
+            let readOnlyGroups = entry.stringList("read_only_groups") ?? []
+            let maskColumns = entry.stringList("mask_columns") ?? []
+            let idleTimeout = entry.duration("idle_timeout")
+            let maxDuration = entry.duration("max_duration")
             entry.reportUnknownKeys()
             if let name, let proto, let address {
-                config.connections.append(ConnectionEntry(name: name, protocol: proto, address: address, database: database,
-                                                          username: username, credential: credential, tls: tls))
+                var connection = ConnectionEntry(name: name, protocol: proto, address: address, database: database,
+                                                 username: username, credential: credential, tls: tls)
+                connection.caFile = caFile
+                connection.allowGroups = allowGroups
+                connection.readOnlyGroups = readOnlyGroups
+                connection.maskColumns = maskColumns
+                connection.idleTimeout = idleTimeout
+                connection.maxDuration = maxDuration
+                config.connections.append(connection)
             }
         }
 

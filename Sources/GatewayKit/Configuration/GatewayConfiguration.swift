@@ -133,6 +133,18 @@ public struct ConnectionEntry: Sendable {
     /// Where the gateway's credential for the upstream lives; never the secret itself.
     public var credential: CredentialReference?
     public var tls: UpstreamTLS = .prefer
+    /// CA certificates (PEM) that `tls: verify-full` trusts; default: the system's.
+    public var caFile: String?
+    /// Groups whose members may use this connection (`*` = any authenticated identity).
+    public var allowGroups: [String] = []
+    /// Groups whose members may only run read statements here.
+    public var readOnlyGroups: [String] = []
+    /// Result columns masked for everyone (case-insensitive globs).
+    public var maskColumns: [String] = []
+    /// End a session idle this long; nil = never.
+    public var idleTimeout: TimeInterval?
+    /// End a session this long after it started; nil = never.
+    public var maxDuration: TimeInterval?
 
     public init(name: String, protocol: ConnectionProtocol, address: HostAndPort, database: String? = nil,
                 username: String? = nil, credential: CredentialReference? = nil, tls: UpstreamTLS = .prefer) {

@@ -2,6 +2,7 @@ import AuditCore
 import Crypto
 import Foundation
 import Logging
+import PolicyEngine
 
 /// A gateway node's long-lived parts, opened from its configuration: data directory, node
 /// key, certificate, audit store and token verifier. Protocol listeners and the admin API
@@ -17,6 +18,10 @@ public final class GatewayRuntime: Sendable {
     /// Present when the development issuer is enabled.
     public let devIssuer: DevIssuer?
     public let logger: Logger
+    /// Live sessions on this node (terminate, cancel).
+    public let sessions = SessionRegistry()
+    /// The interim connection policy built from each connection's groups.
+    public let policy: any PolicyEvaluating
 
     /// The `iss` of tokens this node issues.
     public static func issuer(forNode nodeID: String) -> String { "urn:auditgateway:node:\(nodeID)" }
@@ -63,5 +68,8 @@ public final class GatewayRuntime: Sendable {
             try JSONLinesExportSink(path: export == "-" ? nil : export).attach(to: store)
         }
         AuditMetrics.attach(to: store)
+        policy = ConnectionGroupPolicy(rules: Dictionary(uniqueKeysWithValues: configuration.connections.map {
+            ($0.name, ConnectionGroupPolicy.Rule(groups: Set($0.allowGroups), readOnlyGroups: Set($0.readOnlyGroups)))
+        }))
     }
 }

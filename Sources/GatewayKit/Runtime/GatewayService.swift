@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOPosix
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 
@@ -10,20 +12,35 @@ public enum GatewayService {
         runtime: GatewayRuntime,
         registry: PrometheusCollectorRegistry,
         logger: Logger,
-        onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> ServiceGroup {
+        onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onPostgresListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> ServiceGroup {
         let admin = AdminServer.application(runtime: runtime, registry: registry, logger: logger, onRunning: onAdminRunning)
         let listeners = runtime.configuration.listeners
-        for (name, address) in [("postgres", listeners.postgres), ("mysql", listeners.mysql), ("ssh", listeners.ssh), ("http", listeners.http)] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: AuditStoreService(store: runtime.store, nodeID: runtime.configuration.nodeID)),
+        ]
+        if let address = listeners.postgres {
+            var upstreamTLS: [String: NIOSSLContext] = [:]
+            for connection in runtime.configuration.connections where connection.protocol == .postgres {
+                upstreamTLS[connection.name] = try TLSContexts.upstream(connection)
+            }
+            let context = PostgresSessionContext(
+                configuration: runtime.configuration,
+                connections: Dictionary(uniqueKeysWithValues: runtime.configuration.connections.map { ($0.name, $0) }),
+                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, registry: runtime.sessions,
+                serverTLS: try TLSContexts.server(runtime.certificate), upstreamTLS: upstreamTLS,
+                recordings: runtime.dataDirectory.recordings, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            services.append(.init(service: PostgresListener(context: context, address: address, onListening: onPostgresListening)))
+        }
+        services.append(.init(service: admin))
+        for (name, address) in [("mysql", listeners.mysql), ("ssh", listeners.ssh), ("http", listeners.http)] {
             if let address {
                 logger.warning("listener configured but not served by this build yet", metadata: ["protocol": "\(name)", "address": "\(address)"])
             }
         }
         return ServiceGroup(configuration: .init(
-            services: [
-                .init(service: AuditStoreService(store: runtime.store, nodeID: runtime.configuration.nodeID)),
-                .init(service: admin),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

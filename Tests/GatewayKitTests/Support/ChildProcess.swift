@@ -30,7 +30,13 @@ enum ChildProcess {
 
     /// Runs to completion (killed after `timeout` seconds) and captures both streams.
     static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
-        let process = try start(name, arguments, environment: environment)
+        try run(path: try executable(name), arguments, environment: environment, timeout: timeout)
+    }
+
+    /// Runs the program at `path` to completion (killed after `timeout` seconds).
+    static func run(path: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Result {
+        let process = try start(path: path, arguments, environment: environment)
+        let name = (path as NSString).lastPathComponent
         let deadline = Date().addingTimeInterval(timeout)
         while process.process.isRunning, Date() < deadline { usleep(10_000) }
         if process.process.isRunning {
@@ -88,8 +94,13 @@ enum ChildProcess {
     }
 
     static func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+        try start(path: try executable(name), arguments, environment: environment)
+    }
+
+    static func start(path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+        let name = (path as NSString).lastPathComponent
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable(name))
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["AUDIT_TOKEN", "AUDIT_SERVER", "AUDITGATEWAY_DATA_DIR"] { env.removeValue(forKey: key) }

@@ -1,0 +1,471 @@
+import AuditCore
+import Foundation
+import NIOCore
+import PolicyEngine
+import ProtocolParsers
+
+/// The relay phase of a PostgreSQL session: client → upstream with write-ahead audit and
+/// policy, upstream → client with masking and outcomes, a watchdog for timeouts and
+/// terminate, and a writer for outcome events. The first of them to finish ends the session.
+struct PostgresRelay: Sendable {
+    let session: PostgresSession
+    let identity: Identity
+    let connection: ConnectionEntry
+    let state: PostgresRelayState
+    let masker: ColumnMasker
+
+    init(session: PostgresSession, identity: Identity, connection: ConnectionEntry, state: PostgresRelayState) {
+        self.session = session
+        self.identity = identity
+        self.connection = connection
+        self.state = state
+        self.masker = ColumnMasker(patterns: connection.maskColumns)
+    }
+
+    private var context: PostgresSessionContext { session.context }
+
+    /// - Parameter channels: the client and upstream channels, closed as soon as either
+    ///   direction ends so that nothing stays blocked on the other.
+    func run(clientReader: PostgresFrameReader<PostgresFrontendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+             upstreamReader: PostgresFrameReader<PostgresBackendMessageDecoder>, upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+             channels: [any Channel]) async throws {
+        let recorder = RecordingWriter(sessionID: session.id, directory: context.recordings, store: context.store,
+                                       header: AsciicastHeader(width: 120, height: 40, timestamp: Date(), title: "postgres \(connection.name) \(session.id)", env: nil),
+                                       identity: identity)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var reader = clientReader
+                try await clientToUpstream(&reader, client: client, upstream: upstream, recorder: recorder)
+            }
+            group.addTask {
+                var reader = upstreamReader
+                try await upstreamToClient(&reader, client: client, recorder: recorder)
+            }
+            group.addTask { try await watchdog(client: client) }
+            group.addTask { try await outcomeWriter() }
+            do {
+                try await group.next()
+            } catch {
+                state.end("error")
+                context.logger.debug("postgres relay ended with error", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            }
+            group.cancelAll()
+            for channel in channels {
+                channel.eventLoop.execute {
+                    channel.flush()
+                    channel.close(promise: nil)
+                }
+            }
+            while let result = await group.nextResult() {
+                if case .failure(let error) = result, !(error is CancellationError) {
+                    context.logger.trace("relay task ended", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        await flushOutcomes()
+        try? await recorder.finish()
+    }
+
+    // MARK: Client → upstream
+
+    private struct Portal {
+        var statementName: String
+        var statement: String
+        var parameters: [AuditValue]
+        var resultFormats: [PostgresFormat]
+    }
+
+    private func clientToUpstream(_ reader: inout PostgresFrameReader<PostgresFrontendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+                                  upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>, recorder: RecordingWriter) async throws {
+        var statements: [String: String] = [:]
+        var portals: [String: Portal] = [:]
+        var discardUntilSync: ByteBuffer?
+        let sync = PostgresUpstream.encode(.sync)
+        while true {
+            let batch: [PostgresFrameReader<PostgresFrontendMessageDecoder>.Frame]
+            do {
+                guard let next = try await reader.nextBatch() else {
+                    state.end("client_disconnected")
+                    return
+                }
+                batch = next
+            } catch {
+                state.end("protocol_error")
+                try? await client.write(PostgresWire.fatal("08P01", "invalid message from the client: \(error)"))
+                return
+            }
+            state.touch()
+            var forward: [ByteBuffer] = []
+            forward.reserveCapacity(batch.count)
+            var trackerOps: [TrackerOp] = []
+
+            for (message, bytes) in batch {
+                if let denial = discardUntilSync {
+                    if case .sync = message {
+                        forward.append(sync)
+                        trackerOps.append(.ready(inject: denial))
+                        discardUntilSync = nil
+                    }
+                    continue
+                }
+                switch message {
+                case .query(let sql):
+                    let pieces = SQLStatementSplitter.split(sql, dialect: .postgres)
+                    var events: [AuditEvent] = []
+                    var denied: (String, String, String)?
+                    for piece in pieces {
+                        let info = SQLClassifier.classify(piece.text, dialect: .postgres)
+                        switch check(piece.text, info.commandClass.rawValue) {
+                        case .allow(let rule): events.append(commandEvent(piece.text, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: nil))
+                        case .deny(let rule, let reason): denied = (piece.text, rule, reason)
+                        }
+                        if denied != nil { break }
+                    }
+                    if let (statement, rule, reason) = denied {
+                        trackerOps.append(.audit(denialEvent(statement, rule: rule, reason: reason)))
+                        forward.append(sync)
+                        trackerOps.append(.ready(inject: PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")))
+                    } else {
+                        for event in events { trackerOps.append(.command(event, statementText(event), statementName: nil, formats: [])) }
+                        if events.isEmpty { trackerOps.append(.commandless) }
+                        trackerOps.append(.ready(inject: nil))
+                        forward.append(bytes)
+                    }
+                case .parse(let parse):
+                    statements[parse.statementName] = parse.query
+                    forward.append(bytes)
+                case .bind(let bind):
+                    let text = statements[bind.statementName] ?? ""
+                    portals[bind.portalName] = Portal(statementName: bind.statementName, statement: text, parameters: parameterValues(bind),
+                                                      resultFormats: bind.resultFormats)
+                    forward.append(bytes)
+                case .execute(let execute):
+                    let portal = portals[execute.portalName] ?? Portal(statementName: "", statement: "", parameters: [], resultFormats: [])
+                    let info = SQLClassifier.classify(portal.statement, dialect: .postgres)
+                    switch check(portal.statement, info.commandClass.rawValue) {
+                    case .allow(let rule):
+                        let event = commandEvent(portal.statement, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: portal.parameters)
+                        trackerOps.append(.command(event, portal.statement, statementName: portal.statementName, formats: portal.resultFormats))
+                        forward.append(bytes)
+                    case .deny(let rule, let reason):
+                        trackerOps.append(.audit(denialEvent(portal.statement, rule: rule, reason: reason)))
+                        discardUntilSync = PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")
+                    }
+                case .close(let target):
+                    switch target {
+                    case .statement(let name): statements[name] = nil
+                    case .portal(let name): portals[name] = nil
+                    }
+                    forward.append(bytes)
+                case .sync:
+                    trackerOps.append(.ready(inject: nil))
+                    forward.append(bytes)
+                case .functionCall(let call):
+                    let text = "-- function call: oid \(call.functionOID) with \(call.arguments.count) argument(s)"
+                    // A function call's side effects are unknown: it counts as a write.
+                    switch check(text, "write") {
+                    case .allow(let rule):
+                        trackerOps.append(.command(commandEvent(text, commandClass: "write", tables: [], rule: rule, parameters: nil), text, statementName: nil, formats: []))
+                        trackerOps.append(.ready(inject: nil))
+                        forward.append(bytes)
+                    case .deny(let rule, let reason):
+                        trackerOps.append(.audit(denialEvent(text, rule: rule, reason: reason)))
+                        forward.append(sync)
+                        trackerOps.append(.ready(inject: PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")))
+                    }
+                case .terminate:
+                    state.end("client_quit")
+                    forward.append(bytes)
+                    try await upstream.write(contentsOf: forward)
+                    return
+                case .describe(let target):
+                    switch target {
+                    case .statement(let name): trackerOps.append(.describe(statement: name))
+                    case .portal: trackerOps.append(.describe(statement: nil))
+                    }
+                    forward.append(bytes)
+                case .copyData, .copyDone, .copyFail, .flush:
+                    forward.append(bytes)
+                case .password, .startup, .sslRequest, .gssEncRequest, .cancelRequest:
+                    state.end("protocol_error")
+                    try? await client.write(PostgresWire.fatal("08P01", "unexpected message after startup"))
+                    return
+                }
+            }
+
+            // Write-ahead: every event of this batch is stored before any of it is forwarded.
+            var auditSeqs: [Int64] = []
+            for op in trackerOps {
+                switch op {
+                case .command(let event, let text, _, _):
+                    let record: AuditRecord
+                    do {
+                        record = try await context.store.append(event)
+                    } catch {
+                        state.end("audit_unavailable")
+                        try? await client.write(PostgresWire.fatal("58000", "the audit trail cannot record this statement, so the gateway refuses it and ends the session (fail closed)"))
+                        return
+                    }
+                    auditSeqs.append(record.seq)
+                    try? await recorder.marker(text)
+                case .audit(let event):
+                    _ = try? await context.store.append(event)
+                    try? await recorder.marker("denied: " + (statementText(event)))
+                case .ready, .commandless, .describe:
+                    break
+                }
+            }
+            var seqs = auditSeqs.makeIterator()
+            let now = NIODeadline.now()
+            state.inner.withLockedValue { inner in
+                for op in trackerOps {
+                    switch op {
+                    case .command(_, let text, let statementName, let formats):
+                        let columns = statementName.flatMap { inner.statementColumns[$0] }
+                        inner.tracker.commandForwarded(.init(auditSeq: seqs.next() ?? 0, statement: text, started: now, columns: columns, formats: formats))
+                        inner.commandCount += 1
+                    case .describe(let statement):
+                        inner.tracker.describeForwarded(statement: statement)
+                    case .ready(let inject):
+                        inner.tracker.readyExpected(inject: inject)
+                    case .audit, .commandless:
+                        break
+                    }
+                }
+            }
+            if !forward.isEmpty { try await upstream.write(contentsOf: forward) }
+        }
+    }
+
+    private enum TrackerOp {
+        case command(AuditEvent, String, statementName: String?, formats: [PostgresFormat])
+        case describe(statement: String?)
+        case audit(AuditEvent)
+        case ready(inject: ByteBuffer?)
+        case commandless
+    }
+
+    private func check(_ statement: String, _ commandClass: String) -> PolicyDecision {
+        context.policy.evaluate(PolicyRequest(identity: identity, connection: connection.name, protocol: "postgres",
+                                              command: statement, commandClass: commandClass))
+    }
+
+    private func commandEvent(_ statement: String, commandClass: String, tables: [String], rule: String, parameters: [AuditValue]?) -> AuditEvent {
+        var fields: [String: AuditValue] = [
+            AuditField.statement: .string(statement),
+            "class": .string(commandClass),
+            AuditField.decision: "allow",
+            AuditField.rule: .string(rule),
+        ]
+        if !tables.isEmpty { fields["tables"] = .array(tables.map { .string($0) }) }
+        if let parameters { fields["parameters"] = .array(parameters) }
+        if let database = connection.database { fields["database"] = .string(database) }
+        return AuditEvent(type: .command, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres", fields: fields)
+    }
+
+    private func denialEvent(_ statement: String, rule: String, reason: String) -> AuditEvent {
+        AuditEvent(type: .policyDecision, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres",
+                   fields: [AuditField.statement: .string(statement), AuditField.decision: "deny", AuditField.rule: .string(rule), AuditField.reason: .string(reason)])
+    }
+
+    private func statementText(_ event: AuditEvent) -> String {
+        if case .string(let text)? = event.fields[AuditField.statement] { return text }
+        return ""
+    }
+
+    /// Bound parameters as the trail shows them: text values (cut at 1 KiB), binary as a size.
+    private func parameterValues(_ bind: PostgresFrontendMessage.Bind) -> [AuditValue] {
+        bind.parameters.enumerated().map { index, value in
+            guard let value else { return .null }
+            if bind.parameterFormat(at: index) == .binary { return .string("<binary \(value.readableBytes) bytes>") }
+            let text = String(buffer: value)
+            return .string(text.count > 1024 ? String(text.prefix(1024)) + "…" : text)
+        }
+    }
+
+    // MARK: Upstream → client
+
+    private func upstreamToClient(_ reader: inout PostgresFrameReader<PostgresBackendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+                                  recorder: RecordingWriter) async throws {
+        var maskedColumns: Set<Int>?  // nil: no RowDescription seen for the current result
+        var formats: [PostgresFormat] = []
+        var rows = 0
+        var maskedValues = 0
+        while true {
+            let batch: [PostgresFrameReader<PostgresBackendMessageDecoder>.Frame]
+            do {
+                guard let next = try await reader.nextBatch() else {
+                    state.end("upstream_closed")
+                    try? await client.write(PostgresWire.fatal("08006", "the upstream server closed the connection"))
+                    return
+                }
+                batch = next
+            } catch {
+                state.end("upstream_protocol_error")
+                try? await client.write(PostgresWire.fatal("08P01", "invalid message from the upstream server: \(error)"))
+                return
+            }
+            var out: [ByteBuffer] = []
+            out.reserveCapacity(batch.count)
+            var outcomes: [AuditEvent] = []
+            var transcript: [String] = []
+            for (message, bytes) in batch {
+                switch message {
+                case .rowDescription(let description):
+                    let names = description.fields.map(\.name)
+                    let answered = state.inner.withLockedValue { inner -> String?? in
+                        let target = inner.tracker.described()
+                        if case .some(.some(let statement)) = target { inner.statementColumns[statement] = names }
+                        return target
+                    }
+                    if case .some(.some) = answered {
+                        // Describe of a statement: formats are not known until Bind.
+                    } else {
+                        maskedColumns = masker.maskedColumns(names)
+                        formats = description.fields.map(\.format)
+                        rows = 0
+                    }
+                    out.append(bytes)
+                case .noData:
+                    _ = state.inner.withLockedValue { $0.tracker.described() }
+                    out.append(bytes)
+                case .dataRow(let row):
+                    rows += 1
+                    if maskedColumns == nil, !masker.isEmpty,
+                       let command = state.inner.withLockedValue({ $0.tracker.currentCommand }), let columns = command.columns {
+                        maskedColumns = masker.maskedColumns(columns)
+                        formats = (0..<columns.count).map { index in
+                            command.formats.isEmpty ? .text : command.formats.count == 1 ? command.formats[0] : (index < command.formats.count ? command.formats[index] : .text)
+                        }
+                    }
+                    let mask = maskedColumns ?? (masker.isEmpty ? [] : Set(0..<row.count))
+                    if mask.isEmpty {
+                        out.append(bytes)
+                    } else {
+                        var columns: [ByteBuffer?] = []
+                        columns.reserveCapacity(row.count)
+                        for (index, value) in row.enumerated() {
+                            if mask.contains(index), value != nil {
+                                maskedValues += 1
+                                let binary = index < formats.count ? formats[index] == .binary : maskedColumns == nil
+                                columns.append(binary ? nil : ByteBuffer(string: ColumnMasker.redacted))
+                            } else {
+                                columns.append(value)
+                            }
+                        }
+                        out.append(PostgresWire.encode(.dataRow(.init(columns: columns))))
+                    }
+                case .commandComplete(let tag):
+                    if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.completed(tag: tag) }) {
+                        outcomes.append(outcomeEvent(command, outcome, rows: rows, masked: maskedValues))
+                        transcript.append("-- \(tag)" + (maskedValues > 0 ? " (\(maskedValues) values masked)" : ""))
+                    }
+                    maskedColumns = nil
+                    rows = 0
+                    maskedValues = 0
+                    out.append(bytes)
+                case .emptyQueryResponse:
+                    if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.completed(tag: "") }) {
+                        outcomes.append(outcomeEvent(command, outcome, rows: 0, masked: 0))
+                    }
+                    out.append(bytes)
+                case .errorResponse(let error):
+                    if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.failed(sqlState: error.sqlState ?? "", message: error.message ?? "") }) {
+                        outcomes.append(outcomeEvent(command, outcome, rows: rows, masked: maskedValues))
+                        transcript.append("-- ERROR \(error.sqlState ?? ""): \(error.message ?? "")")
+                    }
+                    maskedColumns = nil
+                    rows = 0
+                    maskedValues = 0
+                    out.append(bytes)
+                case .readyForQuery:
+                    let (skipped, inject) = state.inner.withLockedValue { $0.tracker.ready() }
+                    for command in skipped { outcomes.append(outcomeEvent(command, .notExecuted, rows: 0, masked: 0)) }
+                    if let inject {
+                        out.append(inject)
+                        transcript.append("-- ERROR 42501: denied by policy")
+                    }
+                    maskedColumns = nil
+                    out.append(bytes)
+                default:
+                    out.append(bytes)
+                }
+            }
+            if !out.isEmpty { try await client.write(contentsOf: out) }
+            state.queueOutcomes(outcomes)
+            for line in transcript { try? await recorder.output(line + "\r\n") }
+        }
+    }
+
+    private func outcomeEvent(_ command: PostgresCommandTracker.Command, _ outcome: PostgresCommandTracker.Outcome, rows: Int, masked: Int) -> AuditEvent {
+        let elapsed = NIODeadline.now() - command.started
+        var fields: [String: AuditValue] = [
+            "command_seq": .int(command.auditSeq),
+            AuditField.durationMS: .double(Double(elapsed.nanoseconds) / 1_000_000),
+        ]
+        switch outcome {
+        case .completed(let tag):
+            fields[AuditField.outcome] = "ok"
+            fields["tag"] = .string(tag)
+            fields[AuditField.rows] = .int(Int64(PostgresBackendMessage.rowCount(commandTag: tag) ?? rows))
+        case .failed(let sqlState, let message):
+            fields[AuditField.outcome] = "error"
+            fields["sqlstate"] = .string(sqlState)
+            fields["error"] = .string(message)
+        case .notExecuted:
+            fields[AuditField.outcome] = "not_executed"
+        }
+        if masked > 0 { fields["masked_values"] = .int(Int64(masked)) }
+        return AuditEvent(type: .commandOutcome, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres", fields: fields)
+    }
+
+    // MARK: Outcomes, timeouts, terminate
+
+    private func outcomeWriter() async throws {
+        while !Task.isCancelled {
+            let events = state.takeOutcomes()
+            if events.isEmpty {
+                try await Task.sleep(for: .milliseconds(2))
+                continue
+            }
+            await append(events)
+        }
+    }
+
+    private func flushOutcomes() async {
+        await append(state.takeOutcomes())
+    }
+
+    private func append(_ events: [AuditEvent]) async {
+        let store = context.store
+        await withTaskGroup(of: Void.self) { group in
+            for event in events {
+                group.addTask { _ = try? await store.append(event) }
+            }
+        }
+    }
+
+    private func watchdog(client: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        let started = NIODeadline.now()
+        while true {
+            try await Task.sleep(for: .milliseconds(200))
+            let (terminate, lastActivity) = state.inner.withLockedValue { ($0.terminateReason, $0.lastActivity) }
+            let now = NIODeadline.now()
+            var end: (reason: String, message: String)?
+            if let terminate {
+                end = ("terminated", "terminating connection: \(terminate)")
+            } else if let idle = connection.idleTimeout, now - lastActivity > .milliseconds(Int64(idle * 1000)) {
+                end = ("idle_timeout", "terminating connection: idle for more than \(Int(idle))s")
+            } else if let maximum = connection.maxDuration, now - started > .milliseconds(Int64(maximum * 1000)) {
+                end = ("max_duration", "terminating connection: the session reached its maximum duration of \(Int(maximum))s")
+            } else if Date() >= identity.expiresAt {
+                end = ("token_expired", "terminating connection: your token expired")
+            }
+            if let end {
+                state.end(end.reason)
+                try? await client.write(PostgresWire.fatal("57P01", end.message))
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import AuditCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PolicyEngine
+import ProtocolParsers
+
+/// One client connection to the PostgreSQL listener, from the first byte to session end.
+///
+/// Startup: TLS (`SSLRequest`), a cleartext-password exchange that carries the token, the
+/// user name naming the connection, the policy's connect decision, `session.start`, then the
+/// gateway's own upstream connection. Relay: every statement is classified, policy-checked
+/// and audited *before* it is forwarded; results pass the column masker on their way back.
+struct PostgresSession: Sendable {
+    typealias ClientChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    let context: PostgresSessionContext
+    let id: String
+
+    init(context: PostgresSessionContext) {
+        self.context = context
+        self.id = "pg-" + UUID().uuidString.lowercased().prefix(13).replacingOccurrences(of: "-", with: "")
+    }
+
+    func run(_ channel: ClientChannel) async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                try await serve(channel: channel, inbound: inbound, outbound: outbound)
+            }
+        } catch {
+            context.logger.debug("postgres session closed", metadata: ["session": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Startup and authentication
+
+    private func serve(channel: ClientChannel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        var reader = PostgresFrameReader(inbound, decoder: PostgresFrontendMessageDecoder())
+        var tls = false
+        let startup: PostgresFrontendMessage.Startup
+        let remote = channel.channel.remoteAddress
+        startupLoop: while true {
+            let frame: PostgresFrameReader<PostgresFrontendMessageDecoder>.Frame?
+            do {
+                frame = try await reader.next()
+            } catch {
+                try? await outbound.write(PostgresWire.fatal("08P01", "invalid startup packet: \(error)"))
+                return
+            }
+            guard let (message, _) = frame else { return }
+            switch message {
+            case .sslRequest:
+                guard !tls else {
+                    try await outbound.write(PostgresWire.fatal("08P01", "SSLRequest received inside TLS"))
+                    return
+                }
+                let tlsContext = context.serverTLS
+                try await channel.channel.eventLoop.flatSubmit {
+                    channel.channel.writeAndFlush(ByteBuffer(string: "S")).flatMapThrowing {
+                        try channel.channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                    }
+                }.get()
+                tls = true
+            case .gssEncRequest:
+                try await outbound.write(ByteBuffer(string: "N"))
+            case .cancelRequest(let request):
+                if let (sessionID, target) = context.registry.cancelTarget(processID: request.processID, secretKey: request.secretKey) {
+                    context.logger.info("cancel request forwarded", metadata: ["session": "\(sessionID)"])
+                    await PostgresUpstream.cancel(target, group: context.group)
+                }
+                return
+            case .startup(let value):
+                startup = value
+                break startupLoop
+            default:
+                try await outbound.write(PostgresWire.fatal("08P01", "expected a startup message"))
+                return
+            }
+        }
+
+        guard startup.protocolVersion.major == 3 else {
+            try await outbound.write(PostgresWire.fatal("0A000", "unsupported frontend protocol \(startup.protocolVersion): the gateway speaks 3.0"))
+            return
+        }
+        if !tls && !(context.configuration.listeners.allowPlaintextLoopback && Self.isLoopback(remote)) {
+            try await outbound.write(PostgresWire.fatal("08P01", "the gateway requires TLS", hint: "connect with sslmode=require (or verify-full with the gateway's certificate)"))
+            return
+        }
+        guard let user = startup.user, !user.isEmpty else {
+            try await outbound.write(PostgresWire.fatal("28000", "no user name given", hint: "the user name names the connection: psql \"user=CONNECTION ...\""))
+            return
+        }
+        let connectionName = String(user.split(separator: "#", omittingEmptySubsequences: false).last ?? Substring(user))
+        let unsupportedOptions = startup.parameters.map(\.name).filter { $0.hasPrefix("_pq_.") }
+        if startup.protocolVersion.minor > 0 || !unsupportedOptions.isEmpty {
+            try await outbound.write(PostgresWire.encode(.negotiateProtocolVersion(.init(newestMinorVersion: 0, unrecognizedOptions: unsupportedOptions))))
+        }
+
+        // The token arrives where a password would.
+        try await outbound.write(PostgresWire.encode(.authentication(.cleartextPassword)))
+        let token: String
+        do {
+            guard let (message, _) = try await reader.next(), case .password(let password) = message else {
+                try await outbound.write(PostgresWire.fatal("08P01", "expected a password message carrying the token"))
+                return
+            }
+            token = try password.password()
+        } catch {
+            try? await outbound.write(PostgresWire.fatal("08P01", "invalid password message"))
+            return
+        }
+        let identity: Identity
+        do {
+            identity = try await context.verifier.verify(token)
+        } catch {
+            await refuse(outbound, sqlState: "28P01", message: "token rejected: \(error.message)", identity: nil, connection: connectionName, remote: remote, stage: "authenticate")
+            return
+        }
+
+        guard let connection = context.connections[connectionName], connection.protocol == .postgres else {
+            await refuse(outbound, sqlState: "28000", message: "there is no PostgreSQL connection named '\(connectionName)'", identity: identity, connection: connectionName, remote: remote, stage: "route",
+                         hint: "the user name names the connection (or ANYTHING#CONNECTION)")
+            return
+        }
+        if let allowed = identity.connections, !allowed.contains(connectionName) {
+            await refuse(outbound, sqlState: "28000", message: "your token is limited to \(allowed.joined(separator: ", ")); it does not cover \(connectionName)", identity: identity, connection: connectionName, remote: remote, stage: "route")
+            return
+        }
+        let decision = context.policy.evaluate(PolicyRequest(identity: identity, connection: connectionName, protocol: "postgres"))
+        if case .deny(let rule, let reason) = decision {
+            await refuse(outbound, sqlState: "42501", message: "access denied by policy (\(rule)): \(reason)", identity: identity, connection: connectionName, remote: remote, stage: "connect", rule: rule)
+            return
+        }
+        if let requested = startup.database, requested != user, requested != connectionName,
+           let served = connection.database, requested != served {
+            await refuse(outbound, sqlState: "3D000", message: "connection \(connectionName) serves database \(served) only", identity: identity, connection: connectionName, remote: remote, stage: "route")
+            return
+        }
+
+        var startFields: [String: AuditValue] = [AuditField.rule: .string(decision.rule), "database": .string(connection.database ?? "")]
+        if let remote { startFields[AuditField.clientAddress] = .string(Self.describe(remote)) }
+        if let application = startup.applicationName { startFields["application_name"] = .string(application) }
+        startFields["tls"] = .bool(tls)
+        do {
+            _ = try await context.store.append(AuditEvent(type: .sessionStart, sessionID: id, identity: identity, connection: connectionName, protocol: "postgres", fields: startFields))
+        } catch {
+            context.logger.error("audit store refused session.start; refusing the session", metadata: ["error": "\(error)"])
+            try? await outbound.write(PostgresWire.fatal("58000", "the audit trail cannot record this session, so the gateway refuses it (fail closed)"))
+            return
+        }
+        let state = PostgresRelayState()
+        do {
+            try await connectUpstream(clientChannel: channel.channel, client: outbound, reader: reader, connection: connection, identity: identity, startup: startup, state: state)
+        } catch let error as PostgresUpstreamError {
+            state.end("upstream_error")
+            try? await outbound.write(PostgresWire.fatal(error.sqlState, error.message))
+        } catch {
+            state.end("error")
+        }
+        context.registry.remove(id)
+        var endFields: [String: AuditValue] = [AuditField.reason: .string(state.endReason)]
+        endFields["commands"] = .int(Int64(state.inner.withLockedValue { $0.commandCount }))
+        _ = try? await context.store.append(AuditEvent(type: .sessionEnd, sessionID: id, identity: identity, connection: connectionName, protocol: "postgres", fields: endFields))
+    }
+
+    /// Tells the client why it was refused and records the refusal.
+    private func refuse(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, sqlState: String, message: String, identity: Identity?, connection: String,
+                        remote: SocketAddress?, stage: String, rule: String? = nil, hint: String? = nil) async {
+        var fields: [String: AuditValue] = [AuditField.decision: "deny", AuditField.reason: .string(message), "stage": .string(stage)]
+        if let rule { fields[AuditField.rule] = .string(rule) }
+        if let remote { fields[AuditField.clientAddress] = .string(Self.describe(remote)) }
+        _ = try? await context.store.append(AuditEvent(type: .policyDecision, identity: identity, connection: connection, protocol: "postgres", fields: fields))
+        try? await outbound.write(PostgresWire.fatal(sqlState, message, hint: hint))
+    }
+
+    // MARK: Upstream and relay
+
+    private func connectUpstream(clientChannel: any Channel, client: NIOAsyncChannelOutboundWriter<ByteBuffer>, reader: PostgresFrameReader<PostgresFrontendMessageDecoder>,
+                                 connection: ConnectionEntry, identity: Identity, startup: PostgresFrontendMessage.Startup, state: PostgresRelayState) async throws {
+        let password: Secret?
+        do {
+            password = try connection.credential?.resolve()
+        } catch {
+            throw PostgresUpstreamError(message: "connection \(connection.name): the gateway's credential is unavailable (\(error))")
+        }
+        let upstream = try await PostgresUpstream.connect(to: connection, group: context.group)
+        try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
+            let (upstreamReader, greeting) = try await PostgresUpstream.handshake(
+                channel: upstream, inbound: upstreamInbound, outbound: upstreamOutbound, connection: connection, password: password,
+                clientParameters: startup.parameters, sslContext: context.upstreamTLS[connection.name])
+
+            var hello = PostgresWire.encode(.authentication(.ok))
+            for parameter in greeting.parameters { PostgresBackendMessage.parameterStatus(parameter).encode(into: &hello) }
+            if let key = greeting.backendKey {
+                let target = SessionRegistry.CancelTarget(host: connection.address.host, port: connection.address.port, processID: key.processID, secretKey: key.secretKey)
+                let gatewayKey = context.registry.registerCancelTarget(sessionID: id, target: target)
+                PostgresBackendMessage.backendKeyData(.init(processID: gatewayKey.processID, secretKey: gatewayKey.secretKey)).encode(into: &hello)
+            }
+            PostgresBackendMessage.readyForQuery(greeting.transactionStatus).encode(into: &hello)
+            try await client.write(hello)
+
+            context.registry.register(.init(id: id, subject: identity.subject, connection: connection.name) { reason in
+                state.requestTermination(reason)
+            })
+            let relay = PostgresRelay(session: self, identity: identity, connection: connection, state: state)
+            try await relay.run(clientReader: reader, client: client, upstreamReader: upstreamReader, upstream: upstreamOutbound,
+                                channels: [clientChannel, upstream.channel])
+        }
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}

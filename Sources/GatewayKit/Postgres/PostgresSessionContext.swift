@@ -1,0 +1,20 @@
+import AuditCore
+import Logging
+import NIOCore
+import NIOSSL
+import PolicyEngine
+
+/// Everything a PostgreSQL session needs from the node, shared by all sessions.
+struct PostgresSessionContext: Sendable {
+    var configuration: GatewayConfiguration
+    var connections: [String: ConnectionEntry]
+    var verifier: TokenVerifier
+    var store: any AuditStore
+    var policy: any PolicyEvaluating
+    var registry: SessionRegistry
+    var serverTLS: NIOSSLContext
+    var upstreamTLS: [String: NIOSSLContext]
+    var recordings: String
+    var group: any EventLoopGroup
+    var logger: Logger
+}

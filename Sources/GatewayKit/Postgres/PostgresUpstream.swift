@@ -1,0 +1,153 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ProtocolParsers
+
+/// Opens the gateway's own connection to a PostgreSQL server: TLS per the connection's
+/// mode, the startup packet with the configured role, and password, MD5 or SCRAM-SHA-256
+/// authentication with the credential only the gateway holds.
+enum PostgresUpstream {
+    /// What the server told us during startup, to replay to the client.
+    struct Greeting {
+        var parameters: [PostgresBackendMessage.ParameterStatus] = []
+        var backendKey: PostgresBackendMessage.BackendKeyData?
+        var transactionStatus: PostgresTransactionStatus = .idle
+    }
+
+    typealias Channel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    static func connect(to connection: ConnectionEntry, group: any EventLoopGroup) async throws -> Channel {
+        do {
+            return try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(10))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: connection.address.host, port: connection.address.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw PostgresUpstreamError(message: "cannot reach connection \(connection.name) at \(connection.address): \(error)")
+        }
+    }
+
+    /// Negotiates TLS, sends the startup packet and authenticates; returns the reader
+    /// positioned after the first ReadyForQuery, and the greeting.
+    static func handshake(
+        channel: Channel,
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        connection: ConnectionEntry,
+        password: Secret?,
+        clientParameters: [PostgresFrontendMessage.Startup.Parameter],
+        sslContext: NIOSSLContext?
+    ) async throws -> (PostgresFrameReader<PostgresBackendMessageDecoder>, Greeting) {
+        var reader = PostgresFrameReader(inbound, decoder: PostgresBackendMessageDecoder(expecting: .messages))
+        if connection.tls != .disable {
+            reader.decoder = PostgresBackendMessageDecoder(expecting: .sslResponse)
+            try await outbound.write(encode(.sslRequest))
+            guard let (answer, _) = try await reader.next() else {
+                throw PostgresUpstreamError(message: "connection \(connection.name): the server closed the connection during TLS negotiation")
+            }
+            guard case .sslResponse(let supported) = answer else {
+                throw PostgresUpstreamError(message: "connection \(connection.name): unexpected answer to SSLRequest")
+            }
+            if supported, let sslContext {
+                let hostname = connection.tls == .verifyFull && !isIPAddress(connection.address.host) ? connection.address.host : nil
+                let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: hostname)
+                try await channel.channel.pipeline.addHandler(handler, position: .first)
+            } else if connection.tls == .require || connection.tls == .verifyFull {
+                throw PostgresUpstreamError(message: "connection \(connection.name) requires TLS (tls: \(connection.tls.rawValue)) but the server does not offer it")
+            }
+        }
+
+        let user = connection.username ?? "postgres"
+        var parameters = [PostgresFrontendMessage.Startup.Parameter(name: "user", value: user)]
+        if let database = connection.database { parameters.append(.init(name: "database", value: database)) }
+        for parameter in clientParameters where !["user", "database", "replication"].contains(parameter.name) {
+            parameters.append(parameter)
+        }
+        try await outbound.write(encode(.startup(.init(protocolVersion: .v3_0, parameters: parameters))))
+
+        var scram: SCRAMSHA256Client?
+        var greeting = Greeting()
+        func requirePassword() throws -> String {
+            guard let password else {
+                throw PostgresUpstreamError(message: "connection \(connection.name): the server asks for a password but the connection has no credential configured")
+            }
+            return password.reveal()
+        }
+        while true {
+            guard let (message, _) = try await reader.next() else {
+                throw PostgresUpstreamError(message: "connection \(connection.name): the server closed the connection during authentication")
+            }
+            switch message {
+            case .authentication(.ok):
+                continue
+            case .authentication(.cleartextPassword):
+                try await outbound.write(encode(.password(.init(password: try requirePassword()))))
+            case .authentication(.md5Password(let salt)):
+                let saltBytes = withUnsafeBytes(of: salt.bigEndian) { Array($0) }
+                let answer = PostgresMD5Password.response(user: user, password: try requirePassword(), salt: saltBytes)
+                try await outbound.write(encode(.password(.init(bytes: ByteBuffer(bytes: answer + [0])))))
+            case .authentication(.sasl(let mechanisms)):
+                guard mechanisms.contains(SCRAMSHA256Client.mechanism) else {
+                    throw PostgresUpstreamError(message: "connection \(connection.name): the server offers only \(mechanisms.joined(separator: ", ")); the gateway speaks SCRAM-SHA-256")
+                }
+                var client = SCRAMSHA256Client(password: try requirePassword())
+                let first = client.clientFirstMessage()
+                scram = client
+                try await outbound.write(encode(.password(.saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, initialResponse: ByteBuffer(bytes: first)))))
+            case .authentication(.saslContinue(let data)):
+                guard var client = scram else { throw PostgresUpstreamError(message: "connection \(connection.name): unexpected SASL challenge") }
+                let final = try client.clientFinalMessage(serverFirst: Array(buffer: data))
+                scram = client
+                try await outbound.write(encode(.password(.saslResponse(ByteBuffer(bytes: final)))))
+            case .authentication(.saslFinal(let data)):
+                guard let client = scram else { throw PostgresUpstreamError(message: "connection \(connection.name): unexpected SASL outcome") }
+                do {
+                    try client.verify(serverFinal: Array(buffer: data))
+                } catch {
+                    throw PostgresUpstreamError(message: "connection \(connection.name): \(error)")
+                }
+            case .authentication(let other):
+                throw PostgresUpstreamError(message: "connection \(connection.name): the server asks for an authentication method the gateway does not speak (\(other))")
+            case .parameterStatus(let status):
+                greeting.parameters.append(status)
+            case .backendKeyData(let key):
+                greeting.backendKey = key
+            case .negotiateProtocolVersion, .noticeResponse:
+                continue
+            case .readyForQuery(let status):
+                greeting.transactionStatus = status
+                return (reader, greeting)
+            case .errorResponse(let error):
+                throw PostgresUpstreamError(message: "connection \(connection.name): the server refused the gateway: \(error.message ?? "unknown error")",
+                                            sqlState: error.sqlState ?? "08006")
+            default:
+                throw PostgresUpstreamError(message: "connection \(connection.name): unexpected message during startup")
+            }
+        }
+    }
+
+    /// Sends a CancelRequest for `target` on a new connection, as libpq does.
+    static func cancel(_ target: SessionRegistry.CancelTarget, group: any EventLoopGroup) async {
+        guard let channel = try? await ClientBootstrap(group: group).connectTimeout(.seconds(5))
+            .connect(host: target.host, port: target.port).get() else { return }
+        let request = PostgresFrontendMessage.cancelRequest(.init(processID: target.processID, secretKey: target.secretKey))
+        _ = try? await channel.writeAndFlush(encode(request)).get()
+        _ = try? await channel.close().get()
+    }
+
+    static func encode(_ message: PostgresFrontendMessage) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        message.encode(into: &buffer)
+        return buffer
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+}

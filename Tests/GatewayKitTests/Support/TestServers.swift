@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// The real servers the end-to-end tests drive, started by `scripts/test-servers.sh`
+/// (scripts/test.sh starts them once for the whole run and exports AGW_TEST_*; run alone,
+/// a suite starts them itself). A server that cannot start fails the test loudly.
+enum TestServers {
+    struct Postgres {
+        var host: String
+        var port: Int
+        var socketDirectory: String
+        var caFile: String
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func postgres() throws -> Postgres {
+        var env = ProcessInfo.processInfo.environment
+        if env["AGW_TEST_PG_PORT"] == nil {
+            env = try start("postgres")
+        }
+        guard let host = env["AGW_TEST_PG_HOST"], let port = env["AGW_TEST_PG_PORT"].flatMap(Int.init),
+              let socket = env["AGW_TEST_PG_SOCKET"], let ca = env["AGW_TEST_PG_CA"]
+        else {
+            Issue.record("scripts/test-servers.sh did not report the PostgreSQL server")
+            throw CancellationError()
+        }
+        return Postgres(host: host, port: port, socketDirectory: socket, caFile: ca)
+    }
+
+    private static let startLock = NSLock()
+    nonisolated(unsafe) private static var started: [String: [String: String]] = [:]
+
+    /// Runs the script once per process and returns its exported variables.
+    private static func start(_ server: String) throws -> [String: String] {
+        startLock.lock()
+        defer { startLock.unlock() }
+        if let done = started[server] { return done }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repositoryRoot.appendingPathComponent("scripts/test-servers.sh").path, "start", server]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            Issue.record("scripts/test-servers.sh start \(server) failed (\(process.terminationStatus)):\n\(errorText)")
+            throw CancellationError()
+        }
+        var values: [String: String] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("export ") {
+            let assignment = line.dropFirst("export ".count)
+            if let equals = assignment.firstIndex(of: "=") {
+                values[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+            }
+        }
+        started[server] = values
+        return values
+    }
+
+    /// A TCP port nothing listens on right now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
