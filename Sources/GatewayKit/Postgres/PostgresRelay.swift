@@ -31,7 +31,7 @@ struct PostgresRelay: Sendable {
              channels: [any Channel]) async throws {
         let recorder = RecordingWriter(sessionID: session.id, directory: context.recordings, store: context.store,
                                        header: AsciicastHeader(width: 120, height: 40, timestamp: Date(), title: "postgres \(connection.name) \(session.id)", env: nil),
-                                       identity: identity)
+                                       identity: identity, connection: connection.name, protocol: "postgres")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reader = clientReader
