@@ -129,7 +129,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Scripts the end-to-end tests run with real clients (read from the source tree).
+            exclude: ["Postgres/Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

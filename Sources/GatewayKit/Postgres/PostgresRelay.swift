@@ -127,7 +127,6 @@ struct PostgresRelay: Sendable {
                         trackerOps.append(.ready(inject: PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")))
                     } else {
                         for event in events { trackerOps.append(.command(event, statementText(event), statementName: nil, formats: [])) }
-                        if events.isEmpty { trackerOps.append(.commandless) }
                         trackerOps.append(.ready(inject: nil))
                         forward.append(bytes)
                     }
@@ -211,7 +210,7 @@ struct PostgresRelay: Sendable {
                 case .audit(let event):
                     _ = try? await context.store.append(event)
                     try? await recorder.marker("denied: " + (statementText(event)))
-                case .ready, .commandless, .describe:
+                case .ready, .describe:
                     break
                 }
             }
@@ -228,7 +227,7 @@ struct PostgresRelay: Sendable {
                         inner.tracker.describeForwarded(statement: statement)
                     case .ready(let inject):
                         inner.tracker.readyExpected(inject: inject)
-                    case .audit, .commandless:
+                    case .audit:
                         break
                     }
                 }
@@ -242,7 +241,6 @@ struct PostgresRelay: Sendable {
         case describe(statement: String?)
         case audit(AuditEvent)
         case ready(inject: ByteBuffer?)
-        case commandless
     }
 
     private func check(_ statement: String, _ commandClass: String) -> PolicyDecision {
