@@ -61,7 +61,7 @@ struct YAMLMappingReader {
         return scalar.string
     }
 
-    /// Like ``string(_:required:)`` but never repeats the value in messages (for secrets).
+    /// The line of `key`'s value (or of this mapping when the key is absent), for messages.
     mutating func lineOf(_ key: String) -> Int? {
         entries.first(where: { $0.key == key })?.value.mark?.line ?? self.line
     }

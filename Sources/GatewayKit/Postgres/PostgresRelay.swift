@@ -124,7 +124,7 @@ struct PostgresRelay: Sendable {
                     if let (statement, rule, reason) = denied {
                         trackerOps.append(.audit(denialEvent(statement, rule: rule, reason: reason)))
                         forward.append(sync)
-                        trackerOps.append(.ready(inject: PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")))
+                        trackerOps.append(.ready(inject: policyDenial(rule: rule, reason: reason)))
                     } else {
                         for event in events { trackerOps.append(.command(event, statementText(event), statementName: nil, formats: [])) }
                         trackerOps.append(.ready(inject: nil))
@@ -148,7 +148,7 @@ struct PostgresRelay: Sendable {
                         forward.append(bytes)
                     case .deny(let rule, let reason):
                         trackerOps.append(.audit(denialEvent(portal.statement, rule: rule, reason: reason)))
-                        discardUntilSync = PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")
+                        discardUntilSync = policyDenial(rule: rule, reason: reason)
                     }
                 case .close(let target):
                     switch target {
@@ -170,7 +170,7 @@ struct PostgresRelay: Sendable {
                     case .deny(let rule, let reason):
                         trackerOps.append(.audit(denialEvent(text, rule: rule, reason: reason)))
                         forward.append(sync)
-                        trackerOps.append(.ready(inject: PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")))
+                        trackerOps.append(.ready(inject: policyDenial(rule: rule, reason: reason)))
                     }
                 case .terminate:
                     state.end("client_quit")
@@ -259,6 +259,11 @@ struct PostgresRelay: Sendable {
         if let parameters { fields["parameters"] = .array(parameters) }
         if let database = connection.database { fields["database"] = .string(database) }
         return AuditEvent(type: .command, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres", fields: fields)
+    }
+
+    /// The ErrorResponse a client gets for a statement the policy refused.
+    private func policyDenial(rule: String, reason: String) -> ByteBuffer {
+        PostgresWire.error("ERROR", "42501", "permission denied by policy (\(rule)): \(reason)")
     }
 
     private func denialEvent(_ statement: String, rule: String, reason: String) -> AuditEvent {

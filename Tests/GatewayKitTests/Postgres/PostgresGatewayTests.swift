@@ -40,7 +40,7 @@ final class PostgresGatewayTests {
             raw = try gateway.auditctl(["replay", session, "--raw"]).stdout
             if !raw.contains("select current_user") { Thread.sleep(forTimeInterval: 0.2) }
         }
-        #expect(raw.hasPrefix("{\"version\":2") || raw.hasPrefix("{\"") , "asciicast v2 header: \(raw.prefix(80))")
+        #expect(raw.split(separator: "\n").first?.contains("\"version\":2") == true, "asciicast v2 header: \(raw.prefix(80))")
         #expect(raw.contains("select 40 + 2 as answer"))
         let played = try gateway.auditctl(["replay", session, "--speed", "50"])
         #expect(played.status == 0, "\(played.stderr)")
