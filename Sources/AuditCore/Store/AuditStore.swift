@@ -10,6 +10,10 @@ public protocol AuditStore: Sendable {
     /// closed) rather than forward it unaudited.
     func append(_ event: AuditEvent) async throws -> AuditRecord
 
+    /// Stores `events` together, in order and in one transaction, and returns their records
+    /// once all are durable; if any cannot be stored, none is.
+    func append(contentsOf events: [AuditEvent]) async throws -> [AuditRecord]
+
     /// Events matching `query`, at most ``AuditQuery/maxLimit``.
     func events(_ query: AuditQuery) async throws -> [AuditRecord]
 
@@ -21,4 +25,15 @@ public protocol AuditStore: Sendable {
 
     /// Recomputes the whole chain and every checkpoint; names the first bad event.
     func verify() async throws -> VerificationReport
+}
+
+extension AuditStore {
+    /// Appends one event at a time. Stores that can commit several events at once (as
+    /// ``SQLiteAuditStore`` does) should override this: it is not all-or-nothing.
+    public func append(contentsOf events: [AuditEvent]) async throws -> [AuditRecord] {
+        var records: [AuditRecord] = []
+        records.reserveCapacity(events.count)
+        for event in events { records.append(try await append(event)) }
+        return records
+    }
 }

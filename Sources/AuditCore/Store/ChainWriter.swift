@@ -48,64 +48,36 @@ final class ChainWriter: @unchecked Sendable {
         lastCheckpointAt = .now
     }
 
-    private static let insertSessionSQL = """
-        INSERT OR IGNORE INTO sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
-        """
-    private static let endSessionSQL = "UPDATE sessions SET ended_us = ?, end_reason = ?, end_seq = ? WHERE id = ? AND ended_us IS NULL"
     private static let insertCheckpointSQL = "INSERT INTO checkpoints(seq, node, hash, time_us, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)"
 
     /// Writes `batch` in one transaction (plus a checkpoint when one is due) and commits.
     /// Returns the records in order. On error nothing was stored and the head is unchanged.
+    /// Only `events` (and `checkpoints`) are written here; ``EventIndexer`` derives the rest.
     func write(_ batch: [SQLiteAuditStore.PendingAppend], db: Database) throws -> (records: [AuditRecord], checkpoint: Checkpoint?) {
         var seq = lastSeq
         var previous = lastHash
         var previousHex = lastHashHex
         var records: [AuditRecord] = []
-        records.reserveCapacity(batch.count)
+        records.reserveCapacity(batch.reduce(0) { $0 + $1.events.count })
         var checkpoint: Checkpoint?
         let now = ContinuousClock.now
 
         try db.inTransaction(.immediate) {
             let insert = try EventInsertStatement(db)
-            var commandCounts: [String: Int] = [:]
-            commandCounts.reserveCapacity(64)
-            for index in batch.indices {
-                seq += 1
-                let digest = previous.withUnsafeBytes { previousBytes in
-                    batch[index].encoded.body.withUnsafeBytes { AuditChain.digest(previous: previousBytes, seq: seq, body: $0) }
-                }
-                let hashHex = AuditChain.hex(digest)
-                try insert.insert(seq: seq, node: nodeID, encoded: batch[index].encoded, previousHash: previousHex, hash: hashHex)
-                let event = batch[index].encoded.event
-                if let sessionID = event.sessionID {
-                    switch event.type {
-                    case .sessionStart:
-                        try db.cachedStatement(sql: Self.insertSessionSQL).execute(arguments: [
-                            sessionID, event.timeMicroseconds, event.subject, batch[index].encoded.actors, event.tokenID, event.connection,
-                            event.protocol, event.fields[AuditField.clientAddress]?.stringValue, seq,
-                        ])
-                    case .sessionEnd:
-                        if let pending = commandCounts.removeValue(forKey: sessionID) {
-                            try insert.countCommands(pending, session: sessionID)
-                        }
-                        try db.cachedStatement(sql: Self.endSessionSQL).execute(arguments: [
-                            event.timeMicroseconds, event.fields[AuditField.reason]?.stringValue, seq, sessionID,
-                        ])
-                    case .command:
-                        commandCounts[sessionID, default: 0] += 1
-                    default:
-                        break
+            for append in batch {
+                for encoded in append.events {
+                    seq += 1
+                    let digest = previous.withUnsafeBytes { previousBytes in
+                        encoded.withBody { AuditChain.digest(previous: previousBytes, seq: seq, body: $0) }
                     }
+                    let hashHex = AuditChain.hex(digest)
+                    try insert.insert(seq: seq, node: nodeID, encoded: encoded, previousHash: previousHex, hash: hashHex)
+                    records.append(AuditRecord(seq: seq, node: nodeID, event: encoded.event, previousHash: previousHex, hash: hashHex))
+                    digest.withUnsafeBytes { bytes in
+                        previous.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+                    }
+                    previousHex = hashHex
                 }
-                records.append(AuditRecord(seq: seq, node: nodeID, event: event, previousHash: previousHex, hash: hashHex))
-                digest.withUnsafeBytes { bytes in
-                    previous.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
-                }
-                previousHex = hashHex
-            }
-            for (sessionID, count) in commandCounts {
-                try insert.countCommands(count, session: sessionID)
             }
             if seq - lastCheckpointSeq >= Int64(checkpointEvery) || (seq > lastCheckpointSeq && now - lastCheckpointAt >= checkpointInterval) {
                 checkpoint = try insertCheckpoint(db, seq: seq, hashHex: previousHex)

@@ -1,19 +1,55 @@
 /// An event prepared for storage in the caller's task: time rounded to the microsecond,
-/// canonical body and column values computed, so the single writer only hashes and inserts.
+/// canonical body and every text column laid out in one UTF-8 buffer, so the single writer
+/// only hashes and inserts, binding the columns in place without copying.
 struct EncodedEvent: Sendable {
+    /// Where one text column sits in ``bytes``; `nil` stores SQL NULL.
+    struct Span: Sendable {
+        var start: Int
+        var count: Int
+    }
+
     var event: AuditEvent
-    /// The canonical JSON (UTF-8), exactly what is hashed and stored in `events.body`.
-    var body: [UInt8]
-    /// The `actors` column.
-    var actors: String
     var timeMicroseconds: Int64
+    /// The canonical JSON (exactly what is hashed and stored in `events.body`), followed by
+    /// the other text columns.
+    var bytes: [UInt8]
+    var body: Span
+    var type: Span
+    var sessionID: Span?
+    var subject: Span?
+    /// The `actors` column: the canonical JSON array of the actor chain.
+    var actors: Span
+    var tokenID: Span?
+    var connection: Span?
+    var `protocol`: Span?
 
     init(_ event: AuditEvent) {
         let normalized = event.normalized
         self.event = normalized
         self.timeMicroseconds = normalized.timeMicroseconds
-        self.body = normalized.canonicalJSON()
-        self.actors = Self.actorsJSON(normalized.actors)
+        var writer = CanonicalJSONWriter(capacity: 192 + normalized.fields.count * 48 + 160)
+        normalized.write(to: &writer)
+        var bytes = writer.bytes
+        body = Span(start: 0, count: bytes.count)
+        func append(_ text: String?) -> Span? {
+            guard var text else { return nil }
+            let start = bytes.count
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+            return Span(start: start, count: bytes.count - start)
+        }
+        type = append(normalized.type.rawValue)!
+        sessionID = append(normalized.sessionID)
+        subject = append(normalized.subject)
+        actors = append(Self.actorsJSON(normalized.actors))!
+        tokenID = append(normalized.tokenID)
+        connection = append(normalized.connection)
+        `protocol` = append(normalized.protocol)
+        self.bytes = bytes
+    }
+
+    /// The canonical body's bytes.
+    func withBody<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { all in try body(UnsafeRawBufferPointer(rebasing: all[self.body.start..<self.body.start + self.body.count])) }
     }
 
     /// The `actors` column: the canonical JSON array of the actor chain.

@@ -7,62 +7,70 @@ extension SQLiteAuditStore {
     /// `actor` are matched with `LIKE … ESCAPE '\'` after escaping `%`, `_` and `\`.
     public func events(_ query: AuditQuery) async throws -> [AuditRecord] {
         try ensureOpen()
-        let (sql, arguments) = Self.eventsSQL(query)
+        let indexedSeq = try await catchUpIndex()
+        let (sql, arguments) = Self.eventsSQL(query, indexedSeq: indexedSeq)
         return try await pool.read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.record(from:))
         }
     }
 
-    static func eventsSQL(_ query: AuditQuery) -> (String, StatementArguments) {
-        var clauses: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
+    /// The query's SQL. Filters on session, subject, connection and type go through
+    /// `event_lookup` (see ``EventIndexer``); every query stops at `indexedSeq`, the last
+    /// event the lookup covers, so filtered and unfiltered answers agree.
+    static func eventsSQL(_ query: AuditQuery, indexedSeq: Int64) -> (String, StatementArguments) {
+        let useLookup = query.subject != nil || query.connection != nil || query.sessionID != nil || query.types != nil
+        // Range and order on the driving table's seq, so SQLite walks one index in order.
+        let seq = useLookup ? "l.seq" : "e.seq"
+        var clauses: [String] = ["\(seq) <= ?"]
+        var arguments: [(any DatabaseValueConvertible)?] = [indexedSeq]
         if let subject = query.subject {
-            clauses.append("subject = ?")
+            clauses.append("l.subject = ?")
             arguments.append(subject)
         }
         if let actor = query.actor {
-            clauses.append("actors LIKE ? ESCAPE '\\'")
+            clauses.append("e.actors LIKE ? ESCAPE '\\'")
             arguments.append(actorPattern(actor))
         }
         if let connection = query.connection {
-            clauses.append("connection = ?")
+            clauses.append("l.connection = ?")
             arguments.append(connection)
         }
         if let proto = query.protocol {
-            clauses.append("protocol = ?")
+            clauses.append("e.protocol = ?")
             arguments.append(proto)
         }
         if let sessionID = query.sessionID {
-            clauses.append("session_id = ?")
+            clauses.append("l.session_id = ?")
             arguments.append(sessionID)
         }
         if let text = query.text, !text.isEmpty {
-            clauses.append("body LIKE ? ESCAPE '\\'")
+            clauses.append("e.body LIKE ? ESCAPE '\\'")
             arguments.append("%" + likeEscaped(jsonEscaped(text)) + "%")
         }
         if let types = query.types {
             if types.isEmpty {
                 clauses.append("0")
             } else {
-                clauses.append("type IN (" + Array(repeating: "?", count: types.count).joined(separator: ",") + ")")
+                clauses.append("l.type IN (" + Array(repeating: "?", count: types.count).joined(separator: ",") + ")")
                 arguments.append(contentsOf: types.map(\.rawValue))
             }
         }
         if let since = query.since {
-            clauses.append("time_us >= ?")
+            clauses.append("e.time_us >= ?")
             arguments.append(AuditEvent.microseconds(since))
         }
         if let until = query.until {
-            clauses.append("time_us < ?")
+            clauses.append("e.time_us < ?")
             arguments.append(AuditEvent.microseconds(until))
         }
         if let afterSeq = query.afterSeq {
-            clauses.append("seq > ?")
+            clauses.append("\(seq) > ?")
             arguments.append(afterSeq)
         }
-        var sql = "SELECT seq, node, body, prev_hash, hash FROM events"
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += query.newestFirst ? " ORDER BY seq DESC" : " ORDER BY seq"
+        var sql = "SELECT e.seq, e.node, e.body, e.prev_hash, e.hash FROM events e"
+        if useLookup { sql += " JOIN event_lookup l ON l.seq = e.seq" }
+        sql += " WHERE " + clauses.joined(separator: " AND ")
+        sql += query.newestFirst ? " ORDER BY \(seq) DESC" : " ORDER BY \(seq)"
         sql += " LIMIT ?"
         arguments.append(query.effectiveLimit)
         return (sql, StatementArguments(arguments))
@@ -83,6 +91,7 @@ extension SQLiteAuditStore {
     /// Sessions matching `query`, newest first (at most ``AuditQuery/maxLimit``).
     public func sessions(_ query: SessionQuery) async throws -> [SessionRecord] {
         try ensureOpen()
+        _ = try await catchUpIndex()
         var clauses: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let subject = query.subject {
@@ -122,6 +131,7 @@ extension SQLiteAuditStore {
     /// The session `id`, or `nil` if no `session.start` event was stored for it.
     public func session(id: String) async throws -> SessionRecord? {
         try ensureOpen()
+        _ = try await catchUpIndex()
         return try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Self.session(from:))
         }

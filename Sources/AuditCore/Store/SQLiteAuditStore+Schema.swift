@@ -4,18 +4,25 @@ import GRDB
 
 extension SQLiteAuditStore {
     /// The schema version this code writes; newer files are refused.
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     /// Creates the tables on first use (idempotent) and checks the file belongs to `nodeID`.
     ///
     /// Tables:
     /// - `events(seq INTEGER PRIMARY KEY, node, time_us, type, session_id, subject, actors,
     ///   token_id, connection, protocol, body, prev_hash, hash)` — `body` is the canonical
-    ///   JSON that is hashed; the other columns are copies for indexing, checked by verification.
+    ///   JSON that is hashed; the other columns are copies for querying, checked by
+    ///   verification. Indexed by `seq` and `time_us` only, so an insert touches just the
+    ///   right edge of two B-trees.
+    /// - `event_lookup(seq PRIMARY KEY, session_id, subject, connection, type)` — the
+    ///   secondary indexes (session, subject, connection), derived from `events` in bulk by
+    ///   ``EventIndexer``. `type` is not indexed (few values, one of them most events) but
+    ///   read here, from narrow rows, when filtering by type.
     /// - `checkpoints(seq PRIMARY KEY, node, hash, time_us, key_id, signature)`.
     /// - `keys(key_id PRIMARY KEY, public_key, added_us)` — every key that signed checkpoints.
     /// - `sessions(id PRIMARY KEY, started_us, ended_us, end_reason, subject, actors, token_id,
-    ///   connection, protocol, client_address, command_count, start_seq, end_seq)`.
+    ///   connection, protocol, client_address, command_count, start_seq, end_seq)` — also
+    ///   derived by ``EventIndexer``.
     /// - `meta(key PRIMARY KEY, value)` — `schema_version`, `node_id`, `public_key`, `key_id`.
     ///
     /// Triggers refuse UPDATE and DELETE on `events` and `checkpoints` (defence in depth: the
@@ -48,10 +55,6 @@ extension SQLiteAuditStore {
                 hash TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS events_time ON events(time_us);
-            CREATE INDEX IF NOT EXISTS events_session ON events(session_id);
-            CREATE INDEX IF NOT EXISTS events_subject ON events(subject);
-            CREATE INDEX IF NOT EXISTS events_connection ON events(connection);
-            CREATE INDEX IF NOT EXISTS events_type ON events(type);
             CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
             CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
@@ -69,6 +72,17 @@ extension SQLiteAuditStore {
                 BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
             CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_delete BEFORE DELETE ON checkpoints
                 BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+
+            CREATE TABLE IF NOT EXISTS event_lookup(
+                seq INTEGER PRIMARY KEY,
+                session_id TEXT,
+                subject TEXT,
+                connection TEXT,
+                type TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS event_lookup_session ON event_lookup(session_id);
+            CREATE INDEX IF NOT EXISTS event_lookup_subject ON event_lookup(subject);
+            CREATE INDEX IF NOT EXISTS event_lookup_connection ON event_lookup(connection);
 
             CREATE TABLE IF NOT EXISTS keys(
                 key_id TEXT PRIMARY KEY NOT NULL,
@@ -96,6 +110,9 @@ extension SQLiteAuditStore {
             CREATE INDEX IF NOT EXISTS sessions_connection ON sessions(connection);
             CREATE INDEX IF NOT EXISTS sessions_active ON sessions(ended_us);
             """)
+        if let version = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'"), version == "1" {
+            try migrateFromVersion1(db)
+        }
         let keyID = Checkpoint.keyID(of: publicKey)
         let encodedKey = publicKey.rawRepresentation.base64EncodedString()
         let now = AuditEvent.microseconds(Date())
@@ -103,5 +120,20 @@ extension SQLiteAuditStore {
         for (key, value) in [("schema_version", String(schemaVersion)), ("node_id", nodeID), ("public_key", encodedKey), ("key_id", keyID)] {
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
         }
+    }
+
+    /// Version 1 kept the secondary indexes on `events` and maintained `sessions` in the
+    /// writer's transaction. Version 2 moves both behind the writer (``EventIndexer``): the
+    /// old indexes go, and `event_lookup` is filled for the existing events (whose `sessions`
+    /// rows are already complete).
+    private static func migrateFromVersion1(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP INDEX IF EXISTS events_session;
+            DROP INDEX IF EXISTS events_subject;
+            DROP INDEX IF EXISTS events_connection;
+            DROP INDEX IF EXISTS events_type;
+            INSERT OR IGNORE INTO event_lookup(seq, session_id, subject, connection, type)
+                SELECT seq, session_id, subject, connection, type FROM events;
+            """)
     }
 }

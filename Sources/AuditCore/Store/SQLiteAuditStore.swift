@@ -10,9 +10,10 @@ import Synchronization
 /// ## Writing
 /// ``append(_:)`` encodes the event in the caller's task (canonical JSON, columns), then
 /// queues it. A single writer — GRDB's writer queue — drains everything queued, assigns
-/// sequence numbers, chains hashes, inserts the whole batch (and updates `sessions`) in
-/// one transaction, commits, and only then resumes every appender of the batch. Many
-/// sessions therefore share one fsync. If the transaction fails, every appender in it gets
+/// sequence numbers, chains hashes, inserts the whole batch in one transaction, commits,
+/// and only then resumes every appender of the batch. Many sessions therefore share one
+/// fsync. Lookup indexes and the `sessions` table follow behind the writer in bulk
+/// (``EventIndexer``); queries bring them up to date first, so they never miss an event. If the transaction fails, every appender in it gets
 /// the error (fail closed) and the chain head does not move, so sequence numbers stay
 /// gap-free. After a crash, reopening resumes from the last committed event.
 ///
@@ -46,15 +47,37 @@ public final class SQLiteAuditStore: AuditStore {
 
     let pool: DatabasePool
     let writer: ChainWriter
+    let indexer = EventIndexer()
     let logger: Logger
 
+    /// One caller's append: one event, or several that commit together.
     struct PendingAppend: Sendable {
-        let encoded: EncodedEvent
-        let continuation: CheckedContinuation<AuditRecord, any Error>
+        enum Waiter: Sendable {
+            case one(CheckedContinuation<AuditRecord, any Error>)
+            case many(CheckedContinuation<[AuditRecord], any Error>)
+        }
+        let events: [EncodedEvent]
+        let waiter: Waiter
+
+        func resume(returning records: ArraySlice<AuditRecord>) {
+            switch waiter {
+            case .one(let continuation): continuation.resume(returning: records[records.startIndex])
+            case .many(let continuation): continuation.resume(returning: Array(records))
+            }
+        }
+
+        func resume(throwing error: any Error) {
+            switch waiter {
+            case .one(let continuation): continuation.resume(throwing: error)
+            case .many(let continuation): continuation.resume(throwing: error)
+            }
+        }
     }
 
     struct AppendQueue: Sendable {
         var pending: [PendingAppend] = []
+        /// Events in `pending` (a batch append counts each of its events).
+        var pendingEvents = 0
         var draining = false
         var closed = false
     }
@@ -130,6 +153,8 @@ public final class SQLiteAuditStore: AuditStore {
                 }
                 try writer.loadHead(db)
                 try Self.verifyUnsignedTail(db, writer: writer, path: path)
+                try indexer.load(db)
+                try indexer.catchUp(db, to: writer.lastSeq)
             }
         } catch let error as AuditStoreError {
             try? pool.close()
@@ -141,7 +166,7 @@ public final class SQLiteAuditStore: AuditStore {
         logger.info("audit store open", metadata: [
             "path": "\(path)", "node": "\(nodeID)", "lastSeq": "\(writer.lastSeq)", "durability": "\(durability.rawValue)",
         ])
-        startCheckpointTimer(interval: checkpointInterval)
+        startMaintenanceTimer(interval: checkpointInterval)
     }
 
     deinit {
@@ -177,21 +202,38 @@ public final class SQLiteAuditStore: AuditStore {
     ///
     /// The returned record's event has its time rounded to the microsecond, as stored.
     public func append(_ event: AuditEvent) async throws -> AuditRecord {
-        let encoded = EncodedEvent(event)
+        let encoded = [EncodedEvent(event)]
         return try await withCheckedThrowingContinuation { continuation in
-            enum Action { case refuse, schedule, wait }
-            let action = queue.withLock { queue -> Action in
-                if queue.closed { return .refuse }
-                queue.pending.append(PendingAppend(encoded: encoded, continuation: continuation))
-                if queue.draining { return .wait }
-                queue.draining = true
-                return .schedule
-            }
-            switch action {
-            case .refuse: continuation.resume(throwing: AuditStoreError.closed())
-            case .schedule: pool.asyncWriteWithoutTransaction { db in self.drain(db) }
-            case .wait: break
-            }
+            enqueue(PendingAppend(events: encoded, waiter: .one(continuation)))
+        }
+    }
+
+    /// Stores `events` in order, in one transaction, and returns their records once all are
+    /// committed; if the transaction fails, none is stored and the error is thrown. One
+    /// wait for a protocol batch (e.g. the statements of a multi-statement query) instead of
+    /// one per event.
+    public func append(contentsOf events: [AuditEvent]) async throws -> [AuditRecord] {
+        if events.isEmpty { return [] }
+        let encoded = events.map(EncodedEvent.init)
+        return try await withCheckedThrowingContinuation { continuation in
+            enqueue(PendingAppend(events: encoded, waiter: .many(continuation)))
+        }
+    }
+
+    private func enqueue(_ append: PendingAppend) {
+        enum Action { case refuse, schedule, wait }
+        let action = queue.withLock { queue -> Action in
+            if queue.closed { return .refuse }
+            queue.pending.append(append)
+            queue.pendingEvents += append.events.count
+            if queue.draining { return .wait }
+            queue.draining = true
+            return .schedule
+        }
+        switch action {
+        case .refuse: append.resume(throwing: AuditStoreError.closed())
+        case .schedule: pool.asyncWriteWithoutTransaction { db in self.drain(db) }
+        case .wait: break
         }
     }
 
@@ -211,17 +253,67 @@ public final class SQLiteAuditStore: AuditStore {
                     queue.draining = false
                     return []
                 }
-                if queue.pending.count <= Self.maxBatch {
+                if queue.pendingEvents <= Self.maxBatch {
                     let batch = queue.pending
                     queue.pending = []
+                    queue.pendingEvents = 0
                     return batch
                 }
-                let batch = Array(queue.pending.prefix(Self.maxBatch))
-                queue.pending.removeFirst(Self.maxBatch)
+                // Whole appends only: a batch append is never split across transactions.
+                var count = 0
+                var events = 0
+                while count < queue.pending.count, count == 0 || events + queue.pending[count].events.count <= Self.maxBatch {
+                    events += queue.pending[count].events.count
+                    count += 1
+                }
+                let batch = Array(queue.pending.prefix(count))
+                queue.pending.removeFirst(count)
+                queue.pendingEvents -= events
                 return batch
             }
             if batch.isEmpty { return }
             commit(batch, db)
+            if writer.lastSeq - indexer.indexedSeq >= Self.indexLag {
+                indexStep(db)
+            }
+        }
+    }
+
+    /// Events the indexer may fall behind before the writer pauses to index a step.
+    static let indexLag: Int64 = 4096
+
+    /// Brings the lookup tables up to date by one step (at most ``EventIndexer/maxStep``
+    /// events). A failure is logged and retried later: the events themselves are stored.
+    /// Its time counts as writer time in ``statistics``.
+    private func indexStep(_ db: Database) {
+        let started = ContinuousClock.now
+        let startedCPU = Self.threadCPUSeconds()
+        do {
+            try indexer.catchUp(db, to: min(writer.lastSeq, indexer.indexedSeq + EventIndexer.maxStep))
+        } catch {
+            logger.error("audit lookup indexing failed; will retry", metadata: ["error": "\(error)"])
+        }
+        let busy = Self.seconds(started.duration(to: .now))
+        let cpu = Self.threadCPUSeconds() - startedCPU
+        counters.withLock {
+            $0.writerBusySeconds += busy
+            $0.writerCPUSeconds += cpu
+        }
+    }
+
+    /// Brings the lookup tables up to the last committed event (before a query) and returns
+    /// the last indexed sequence number: queries see events up to it and no further, so a
+    /// filtered and an unfiltered query agree.
+    func catchUpIndex() async throws -> Int64 {
+        do {
+            return try await onWriter { db in
+                try self.indexer.catchUp(db, to: self.writer.lastSeq)
+                return self.indexer.indexedSeq
+            }
+        } catch let error as AuditStoreError {
+            throw error
+        } catch {
+            throw AuditStoreError(.readFailed, "the audit store's lookup tables could not be brought up to date: \(error)")
         }
     }
 
@@ -239,9 +331,10 @@ public final class SQLiteAuditStore: AuditStore {
                 $0.writerBusySeconds += busy
                 $0.writerCPUSeconds += cpu
             }
-            let failure = AuditStoreError.writeFailed(error, events: batch.count)
-            logger.error("audit batch not committed; refusing its events", metadata: ["events": "\(batch.count)", "error": "\(error)"])
-            for index in batch.indices { batch[index].continuation.resume(throwing: failure) }
+            let events = batch.reduce(0) { $0 + $1.events.count }
+            let failure = AuditStoreError.writeFailed(error, events: events)
+            logger.error("audit batch not committed; refusing its events", metadata: ["events": "\(events)", "error": "\(error)"])
+            for append in batch { append.resume(throwing: failure) }
             // The transaction rolled back; re-read the head in case the failure hit COMMIT itself.
             try? writer.loadHead(db)
             return
@@ -251,9 +344,9 @@ public final class SQLiteAuditStore: AuditStore {
         counters.withLock { stats in
             stats.writerBusySeconds += busy
             stats.writerCPUSeconds += cpu
-            stats.events += Int64(batch.count)
+            stats.events += Int64(result.records.count)
             stats.transactions += 1
-            stats.largestBatch = max(stats.largestBatch, batch.count)
+            stats.largestBatch = max(stats.largestBatch, result.records.count)
             if result.checkpoint != nil { stats.checkpoints += 1 }
         }
         // Observers first, so that when append returns every observer has seen the record.
@@ -262,8 +355,11 @@ public final class SQLiteAuditStore: AuditStore {
         // moves straight on to the next batch.
         let records = result.records
         resumeQueue.async {
-            for index in batch.indices {
-                batch[index].continuation.resume(returning: records[index])
+            var start = records.startIndex
+            for append in batch {
+                let end = start + append.events.count
+                append.resume(returning: records[start..<end])
+                start = end
             }
         }
     }
@@ -336,6 +432,7 @@ public final class SQLiteAuditStore: AuditStore {
         do {
             _ = try await onWriter { db -> Checkpoint? in
                 self.drain(db, yielding: false)
+                try self.indexer.catchUp(db, to: self.writer.lastSeq)
                 let checkpoint = try self.writer.checkpointIfNeeded(db, force: true)
                 if checkpoint != nil { self.counters.withLock { $0.checkpoints += 1 } }
                 return checkpoint
@@ -362,22 +459,24 @@ public final class SQLiteAuditStore: AuditStore {
         }
     }
 
-    private func startCheckpointTimer(interval: TimeInterval) {
+    /// Starts the background tick that signs due checkpoints and indexes trailing events.
+    private func startMaintenanceTimer(interval: TimeInterval) {
         let tick = Duration.milliseconds(Int64(min(max(interval / 4, 0.05), 1) * 1000))
         let task = Task.detached { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: tick)
                 guard let store = self else { return }
-                store.checkpointIfDue()
+                store.maintain()
             }
         }
         timer.withLock { $0 = task }
     }
 
-    private func checkpointIfDue() {
+    private func maintain() {
         let open = queue.withLock { !$0.closed }
         guard open else { return }
         pool.asyncWriteWithoutTransaction { db in
+            if self.indexer.indexedSeq < self.writer.lastSeq { self.indexStep(db) }
             do {
                 if try self.writer.checkpointIfNeeded(db, force: false) != nil {
                     self.counters.withLock { $0.checkpoints += 1 }
