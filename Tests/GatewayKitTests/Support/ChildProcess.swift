@@ -52,12 +52,33 @@ enum ChildProcess {
         let process: Process
         let stdoutPath: String
         let stderrPath: String
+        /// The child's standard input, when it was started with `input: true`.
+        let input: Pipe?
 
-        init(process: Process, stdoutPath: String, stderrPath: String) {
+        init(process: Process, stdoutPath: String, stderrPath: String, input: Pipe? = nil) {
             self.process = process
             self.stdoutPath = stdoutPath
             self.stderrPath = stderrPath
+            self.input = input
         }
+
+        /// Writes `text` to the child's standard input (started with `input: true`).
+        func send(_ text: String) {
+            guard let input else {
+                Issue.record("the child was started without an input pipe")
+                return
+            }
+            // A child that already exited must fail the test's expectations, not kill the runner.
+            _ = Glibc.signal(SIGPIPE, SIG_IGN)
+            do {
+                try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+            } catch {
+                Issue.record("cannot write to the child's input (did it exit? status \(process.isRunning ? "running" : String(process.terminationStatus))): \(error)")
+            }
+        }
+
+        /// Closes the child's standard input: it reads end of file.
+        func closeInput() { try? input?.fileHandleForWriting.close() }
 
         var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
@@ -97,7 +118,9 @@ enum ChildProcess {
         try start(path: try executable(name), arguments, environment: environment)
     }
 
-    static func start(path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    /// Starts the program at `path`; with `input`, its standard input is a pipe the test
+    /// writes with ``Running/send(_:)`` (else it reads end of file at once).
+    static func start(path: String, _ arguments: [String], environment: [String: String] = [:], input: Bool = false) throws -> Running {
         let name = (path as NSString).lastPathComponent
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -111,9 +134,10 @@ enum ChildProcess {
         FileManager.default.createFile(atPath: base + ".err", contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         process.standardError = FileHandle(forWritingAtPath: base + ".err")
-        process.standardInput = FileHandle.nullDevice
+        let pipe = input ? Pipe() : nil
+        process.standardInput = pipe ?? FileHandle.nullDevice
         try process.run()
-        return Running(process: process, stdoutPath: base + ".out", stderrPath: base + ".err")
+        return Running(process: process, stdoutPath: base + ".out", stderrPath: base + ".err", input: pipe)
     }
 }
 

@@ -17,8 +17,15 @@ struct PostgresGateway {
     var dataDirectory: String { directory.file("data") }
     var certificate: String { dataDirectory + "/tls/gateway.crt" }
 
-    static func start(extraConnectionYAML: String = "") throws -> PostgresGateway {
+    /// - Parameter variants: more connections like `orders` (same server, role and groups),
+    ///   by name, each with its own extra settings, e.g. `["orders-idle": ["idle_timeout: 1s"]]`.
+    static func start(variants: [String: [String]] = [:], extraConnectionYAML: String = "") throws -> PostgresGateway {
         let postgres = try TestServers.postgres()
+        let variantYAML = variants.keys.sorted().map { name in
+            (["  - name: \(name)", "    protocol: postgres", "    address: \(postgres.host):\(postgres.port)", "    database: app", "    username: app",
+              "    credential: env:PG_APP_PASSWORD", "    tls: require", "    allow_groups: [developers]", "    read_only_groups: [contractors]"]
+                + variants[name]!.map { "    " + $0 }).joined(separator: "\n")
+        }.joined(separator: "\n")
         let directory = try TemporaryDirectory()
         let port = TestServers.freePort()
         let adminPort = TestServers.freePort()
@@ -63,6 +70,7 @@ struct PostgresGateway {
             tls: verify-full
             ca_file: \(postgres.caFile)
             allow_groups: ["*"]
+        \(variantYAML)
         \(extraConnectionYAML)
         """)
         try directory.write("plain.password", "plainpass\n")
