@@ -13,13 +13,17 @@ struct PostgresRelay: Sendable {
     let connection: ConnectionEntry
     let state: PostgresRelayState
     let masker: ColumnMasker
+    /// Where to cancel the upstream's running statement when the gateway ends the session.
+    let upstreamCancelTarget: SessionRegistry.CancelTarget?
 
-    init(session: PostgresSession, identity: Identity, connection: ConnectionEntry, state: PostgresRelayState) {
+    init(session: PostgresSession, identity: Identity, connection: ConnectionEntry, state: PostgresRelayState,
+         upstreamCancelTarget: SessionRegistry.CancelTarget? = nil) {
         self.session = session
         self.identity = identity
         self.connection = connection
         self.state = state
         self.masker = ColumnMasker(patterns: connection.maskColumns)
+        self.upstreamCancelTarget = upstreamCancelTarget
     }
 
     private var context: PostgresSessionContext { session.context }
@@ -32,6 +36,7 @@ struct PostgresRelay: Sendable {
         let recorder = RecordingWriter(sessionID: session.id, directory: context.recordings, store: context.store,
                                        header: AsciicastHeader(width: 120, height: 40, timestamp: Date(), title: "postgres \(connection.name) \(session.id)", env: nil),
                                        identity: identity, connection: connection.name, protocol: "postgres")
+        state.touch()  // the idle clock starts when the client can send, not when the session began
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reader = clientReader
@@ -382,7 +387,10 @@ struct PostgresRelay: Sendable {
                     maskedValues = 0
                     out.append(bytes)
                 case .readyForQuery:
-                    let (skipped, inject) = state.inner.withLockedValue { $0.tracker.ready() }
+                    let (skipped, inject) = state.inner.withLockedValue { inner in
+                        inner.lastActivity = .now()  // idle from here
+                        return inner.tracker.ready()
+                    }
                     for command in skipped { outcomes.append(outcomeEvent(command, .notExecuted, rows: 0, masked: 0)) }
                     if let inject {
                         out.append(inject)
@@ -448,27 +456,44 @@ struct PostgresRelay: Sendable {
         }
     }
 
+    /// Ends the session on terminate, idle timeout, maximum duration or token expiry.
+    ///
+    /// A session is idle only while no command is in flight: a long statement is work, not
+    /// idleness, and the idle clock restarts when the server reports ReadyForQuery. When the
+    /// gateway ends a session mid-statement it also cancels that statement upstream: the
+    /// server would otherwise run it to completion, as it notices a closed connection only
+    /// when it next writes.
     private func watchdog(client: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
         let started = NIODeadline.now()
+        // The same allowance the token verifier gives at connect time.
+        let expiry = identity.expiresAt.addingTimeInterval(context.configuration.tokens.leeway)
         while true {
             try await Task.sleep(for: .milliseconds(200))
-            let (terminate, lastActivity) = state.inner.withLockedValue { ($0.terminateReason, $0.lastActivity) }
+            let (terminate, lastActivity, busy) = state.inner.withLockedValue { ($0.terminateReason, $0.lastActivity, $0.tracker.pendingCount > 0) }
             let now = NIODeadline.now()
             var end: (reason: String, message: String)?
             if let terminate {
                 end = ("terminated", "terminating connection: \(terminate)")
-            } else if let idle = connection.idleTimeout, now - lastActivity > .milliseconds(Int64(idle * 1000)) {
-                end = ("idle_timeout", "terminating connection: idle for more than \(Int(idle))s")
+            } else if let idle = connection.idleTimeout, !busy, now - lastActivity > .milliseconds(Int64(idle * 1000)) {
+                end = ("idle_timeout", "terminating connection: idle for more than \(Self.describe(seconds: idle))")
             } else if let maximum = connection.maxDuration, now - started > .milliseconds(Int64(maximum * 1000)) {
-                end = ("max_duration", "terminating connection: the session reached its maximum duration of \(Int(maximum))s")
-            } else if Date() >= identity.expiresAt {
+                end = ("max_duration", "terminating connection: the session reached its maximum duration of \(Self.describe(seconds: maximum))")
+            } else if Date() >= expiry {
                 end = ("token_expired", "terminating connection: your token expired")
             }
             if let end {
                 state.end(end.reason)
                 try? await client.write(PostgresWire.fatal("57P01", end.message))
+                if busy, let target = upstreamCancelTarget {
+                    await PostgresUpstream.cancel(target, group: context.group)
+                }
                 return
             }
         }
+    }
+
+    /// `1s`, `1.5s`, `90s`: how a configured duration reads in a message.
+    static func describe(seconds: TimeInterval) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
     }
 }

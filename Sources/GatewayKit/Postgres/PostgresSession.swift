@@ -193,10 +193,12 @@ struct PostgresSession: Sendable {
 
             var hello = PostgresWire.encode(.authentication(.ok))
             for parameter in greeting.parameters { PostgresBackendMessage.parameterStatus(parameter).encode(into: &hello) }
+            var cancelTarget: SessionRegistry.CancelTarget?
             if let key = greeting.backendKey {
                 let target = SessionRegistry.CancelTarget(host: connection.address.host, port: connection.address.port, processID: key.processID, secretKey: key.secretKey)
                 let gatewayKey = context.registry.registerCancelTarget(sessionID: id, target: target)
                 PostgresBackendMessage.backendKeyData(.init(processID: gatewayKey.processID, secretKey: gatewayKey.secretKey)).encode(into: &hello)
+                cancelTarget = target
             }
             PostgresBackendMessage.readyForQuery(greeting.transactionStatus).encode(into: &hello)
             try await client.write(hello)
@@ -204,7 +206,7 @@ struct PostgresSession: Sendable {
             context.registry.register(.init(id: id, subject: identity.subject, connection: connection.name) { reason in
                 state.requestTermination(reason)
             })
-            let relay = PostgresRelay(session: self, identity: identity, connection: connection, state: state)
+            let relay = PostgresRelay(session: self, identity: identity, connection: connection, state: state, upstreamCancelTarget: cancelTarget)
             try await relay.run(clientReader: reader, client: client, upstreamReader: upstreamReader, upstream: upstreamOutbound,
                                 channels: [clientChannel, upstream.channel])
         }
