@@ -81,7 +81,7 @@ struct PostgresSession: Sendable {
         }
 
         guard startup.protocolVersion.major == 3 else {
-            try await outbound.write(PostgresWire.fatal("0A000", "unsupported frontend protocol \(startup.protocolVersion): the gateway speaks 3.0"))
+            try await outbound.write(PostgresWire.fatal("0A000", "unsupported frontend protocol \(startup.protocolVersion): the gateway speaks 3.0 to \(Self.newestProtocol)"))
             return
         }
         if !tls && !(context.configuration.listeners.allowPlaintextLoopback && Self.isLoopback(remote)) {
@@ -93,10 +93,8 @@ struct PostgresSession: Sendable {
             return
         }
         let connectionName = String(user.split(separator: "#", omittingEmptySubsequences: false).last ?? Substring(user))
-        let unsupportedOptions = startup.parameters.map(\.name).filter { $0.hasPrefix("_pq_.") }
-        if startup.protocolVersion.minor > 0 || !unsupportedOptions.isEmpty {
-            try await outbound.write(PostgresWire.encode(.negotiateProtocolVersion(.init(newestMinorVersion: 0, unrecognizedOptions: unsupportedOptions))))
-        }
+        let (protocolVersion, negotiation) = Self.negotiateProtocol(startup)
+        if let negotiation { try await outbound.write(PostgresWire.encode(.negotiateProtocolVersion(negotiation))) }
 
         // The token arrives where a password would.
         try await outbound.write(PostgresWire.encode(.authentication(.cleartextPassword)))
@@ -152,7 +150,8 @@ struct PostgresSession: Sendable {
         }
         let state = PostgresRelayState()
         do {
-            try await connectUpstream(clientChannel: channel.channel, client: outbound, reader: reader, connection: connection, identity: identity, startup: startup, state: state)
+            try await connectUpstream(clientChannel: channel.channel, client: outbound, reader: reader, connection: connection, identity: identity, startup: startup,
+                                      protocolVersion: protocolVersion, state: state)
         } catch let error as PostgresUpstreamError {
             state.end("upstream_error")
             try? await outbound.write(PostgresWire.fatal(error.sqlState, error.message))
@@ -177,8 +176,11 @@ struct PostgresSession: Sendable {
 
     // MARK: Upstream and relay
 
+    /// - Parameter protocolVersion: the protocol agreed with the client (see ``negotiateProtocol(_:)``);
+    ///   the upstream connection always speaks 3.0.
     private func connectUpstream(clientChannel: any Channel, client: NIOAsyncChannelOutboundWriter<ByteBuffer>, reader: PostgresFrameReader<PostgresFrontendMessageDecoder>,
-                                 connection: ConnectionEntry, identity: Identity, startup: PostgresFrontendMessage.Startup, state: PostgresRelayState) async throws {
+                                 connection: ConnectionEntry, identity: Identity, startup: PostgresFrontendMessage.Startup,
+                                 protocolVersion: PostgresProtocolVersion, state: PostgresRelayState) async throws {
         let password: Secret?
         do {
             password = try connection.credential?.resolve()
@@ -196,7 +198,8 @@ struct PostgresSession: Sendable {
             var cancelTarget: SessionRegistry.CancelTarget?
             if let key = greeting.backendKey {
                 let target = SessionRegistry.CancelTarget(host: connection.address.host, port: connection.address.port, processID: key.processID, secretKey: key.secretKey)
-                let gatewayKey = context.registry.registerCancelTarget(sessionID: id, target: target)
+                let keyLength = protocolVersion >= .v3_2 ? Self.longCancelKeyLength : 4
+                let gatewayKey = context.registry.registerCancelTarget(sessionID: id, target: target, keyLength: keyLength)
                 PostgresBackendMessage.backendKeyData(.init(processID: gatewayKey.processID, secretKey: gatewayKey.secretKey)).encode(into: &hello)
                 cancelTarget = target
             }
@@ -210,6 +213,27 @@ struct PostgresSession: Sendable {
             try await relay.run(clientReader: reader, client: client, upstreamReader: upstreamReader, upstream: upstreamOutbound,
                                 channels: [clientChannel, upstream.channel])
         }
+    }
+
+    // MARK: Protocol version
+
+    /// The newest protocol the gateway speaks with clients. 3.2 differs from 3.0 only in the
+    /// length of cancel keys, and the gateway hands out its own keys, so it offers 3.2 to
+    /// clients whatever the upstream server speaks (the upstream connection uses 3.0).
+    static let newestProtocol = PostgresProtocolVersion.v3_2
+
+    /// Secret key length for 3.2 clients: 256 bits, as PostgreSQL 18 sends.
+    static let longCancelKeyLength = 32
+
+    /// The protocol version to speak with the client, and the NegotiateProtocolVersion to
+    /// send first, as a PostgreSQL server does: only when the client asked for a newer minor
+    /// version than ``newestProtocol`` or sent `_pq_.` protocol options (the gateway knows
+    /// none, so it names them all as unrecognised).
+    static func negotiateProtocol(_ startup: PostgresFrontendMessage.Startup) -> (PostgresProtocolVersion, PostgresBackendMessage.NegotiateProtocolVersion?) {
+        let agreed = min(startup.protocolVersion, newestProtocol)
+        let options = startup.parameters.map(\.name).filter { $0.hasPrefix("_pq_.") }
+        guard startup.protocolVersion > newestProtocol || !options.isEmpty else { return (agreed, nil) }
+        return (agreed, .init(newestVersion: agreed, unrecognizedOptions: options))
     }
 
     static func isLoopback(_ address: SocketAddress?) -> Bool {

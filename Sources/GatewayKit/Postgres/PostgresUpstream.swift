@@ -65,7 +65,8 @@ enum PostgresUpstream {
         let user = connection.username ?? "postgres"
         var parameters = [PostgresFrontendMessage.Startup.Parameter(name: "user", value: user)]
         if let database = connection.database { parameters.append(.init(name: "database", value: database)) }
-        for parameter in clientParameters where !["user", "database", "replication"].contains(parameter.name) {
+        // `_pq_.` options are protocol extensions negotiated with the gateway, not the server's.
+        for parameter in clientParameters where !["user", "database", "replication"].contains(parameter.name) && !parameter.name.hasPrefix("_pq_.") {
             parameters.append(parameter)
         }
         try await outbound.write(encode(.startup(.init(protocolVersion: .v3_0, parameters: parameters))))

@@ -57,11 +57,13 @@ public final class SessionRegistry: Sendable {
     }
 
     /// Registers the upstream cancel target under a fresh gateway key and returns that key.
-    public func registerCancelTarget(sessionID: String, target: CancelTarget) -> (processID: Int32, secretKey: [UInt8]) {
+    /// - Parameter keyLength: bytes of secret key: 4 for protocol 3.0 clients, longer (up to
+    ///   256) for clients that speak 3.2.
+    public func registerCancelTarget(sessionID: String, target: CancelTarget, keyLength: Int = 4) -> (processID: Int32, secretKey: [UInt8]) {
         var generator = SystemRandomNumberGenerator()
         while true {
             let pid = Int32.random(in: 1...Int32.max, using: &generator)
-            let secret = (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let secret = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let key = CancelKey(processID: pid, secretKey: secret)
             let inserted = state.withLockedValue { state -> Bool in
                 guard state.cancelTargets[key] == nil else { return false }

@@ -181,8 +181,9 @@ let backendVectors: [BackendVector] = [
     ),
     BackendVector(
         name: "NegotiateProtocolVersion",
-        bytes: frame("v", [0, 0, 0, 0] + [0, 0, 0, 1] + cs("_pq_.unknown")),
-        message: .negotiateProtocolVersion(.init(newestMinorVersion: 0, unrecognizedOptions: ["_pq_.unknown"]))
+        // The whole version number (3.0 = 0x00030000), as servers send it.
+        bytes: frame("v", [0, 3, 0, 0] + [0, 0, 0, 1] + cs("_pq_.unknown")),
+        message: .negotiateProtocolVersion(.init(newestVersion: .v3_0, unrecognizedOptions: ["_pq_.unknown"]))
     ),
     BackendVector(
         name: "NotificationResponse",

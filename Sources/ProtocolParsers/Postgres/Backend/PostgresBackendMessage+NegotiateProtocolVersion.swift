@@ -1,19 +1,24 @@
 import NIOCore
 
 extension PostgresBackendMessage {
-    /// `NegotiateProtocolVersion` (`v`): the newest minor version the server supports for
+    /// `NegotiateProtocolVersion` (`v`): the newest protocol version the server supports for
     /// the requested major version, and the `_pq_.` options it did not recognise.
+    ///
+    /// The protocol documentation calls the first field the "newest minor version", but
+    /// servers send the whole version number (`major << 16 | minor`, 196608 for 3.0) and
+    /// libpq 18 checks it as such: a bare minor number (0) reads as a downgrade to a pre-3.0
+    /// protocol and fails the connection.
     public struct NegotiateProtocolVersion: Hashable, Sendable {
-        public var newestMinorVersion: Int32
+        public var newestVersion: PostgresProtocolVersion
         public var unrecognizedOptions: [String]
 
-        public init(newestMinorVersion: Int32, unrecognizedOptions: [String] = []) {
-            self.newestMinorVersion = newestMinorVersion
+        public init(newestVersion: PostgresProtocolVersion, unrecognizedOptions: [String] = []) {
+            self.newestVersion = newestVersion
             self.unrecognizedOptions = unrecognizedOptions
         }
 
         public static func decode(from buffer: inout ByteBuffer) throws(PostgresWireError) -> Self {
-            let minor = try buffer.pgReadInt32("newest minor version")
+            let version = try buffer.pgReadUInt32("newest protocol version")
             let count = try buffer.pgReadInt32("unrecognized option count")
             guard count >= 0 else {
                 throw .invalidValue("unrecognized option count is \(count)")
@@ -25,12 +30,12 @@ extension PostgresBackendMessage {
             for _ in 0..<count {
                 options.append(try buffer.pgReadCString("unrecognized option"))
             }
-            return NegotiateProtocolVersion(newestMinorVersion: minor, unrecognizedOptions: options)
+            return NegotiateProtocolVersion(newestVersion: PostgresProtocolVersion(rawValue: version), unrecognizedOptions: options)
         }
 
         func writePayload(into buffer: inout ByteBuffer) {
             buffer.writeMultipleIntegers(
-                self.newestMinorVersion,
+                self.newestVersion.rawValue,
                 Int32(truncatingIfNeeded: self.unrecognizedOptions.count),
                 endianness: .big
             )

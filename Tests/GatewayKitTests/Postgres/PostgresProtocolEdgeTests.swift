@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// What psql 15 cannot send, driven by a raw protocol client (protocol 3.2, binary results,
+/// FunctionCall, pipelined queries); backslash escapes through psql; `auditctl events tail`.
+@Suite("PostgreSQL gateway protocol edges", .serialized)
+final class PostgresProtocolEdgeTests {
+    let gateway: PostgresGateway
+    let developer: String
+    let contractor: String
+
+    init() throws {
+        gateway = try PostgresGateway.start()
+        developer = try gateway.token("erin", groups: ["developers"])
+        contractor = try gateway.token("carl", groups: ["contractors"])
+    }
+
+    deinit {
+        _ = gateway.stop()
+        gateway.directory.remove()
+    }
+
+    /// Runs a scenario of `Fixtures/raw_protocol_client.py` and returns its JSON report.
+    private func raw(_ scenario: String, token: String) throws -> [String: Any] {
+        let script = TestServers.repositoryRoot.appendingPathComponent("Tests/GatewayKitTests/Postgres/Fixtures/raw_protocol_client.py").path
+        let run = try ChildProcess.runTool("python3", [script, scenario, String(gateway.port), token, gateway.certificate], timeout: 120)
+        try #require(run.status == 0, "raw_protocol_client.py \(scenario): \(run.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "not JSON: \(run.stdout)")
+    }
+
+    /// One response summary of the raw client: rows (NULL as nil), errors, tags.
+    private struct Response {
+        var rows: [[String?]]
+        var errorCodes: [String]
+        var tags: [String]
+        var functionResult: String??
+
+        init(_ value: Any?) {
+            let object = value as? [String: Any] ?? [:]
+            rows = (object["rows"] as? [[Any]] ?? []).map { $0.map { $0 as? String } }
+            errorCodes = (object["errors"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            tags = object["tags"] as? [String] ?? []
+            functionResult = object.keys.contains("function_result") ? .some(object["function_result"] as? String) : .none
+        }
+    }
+
+    private func fields(_ record: [String: Any]) -> [String: Any] {
+        (record["event"] as? [String: Any])?["fields"] as? [String: Any] ?? [:]
+    }
+
+    // MARK: Protocol versions
+
+    @Test func protocolVersionsAreNegotiatedAsAServerWould() throws {
+        let result = try raw("negotiate", token: developer)
+        func session(_ name: String) -> [String: Any] { result[name] as? [String: Any] ?? [:] }
+        func negotiation(_ name: String) -> (version: Int, options: [String])? {
+            guard let value = session(name)["negotiation"] as? [String: Any], let version = value["version"] as? Int else { return nil }
+            return (version, value["options"] as? [String] ?? [])
+        }
+        let v3_0 = 3 << 16, v3_2 = 3 << 16 | 2
+
+        // 3.0 and 3.2 are spoken as asked, without a NegotiateProtocolVersion.
+        #expect(negotiation("v3_0") == nil)
+        #expect(session("v3_0")["key_length"] as? Int == 4, "3.0 cancel keys are 4 bytes")
+        #expect(negotiation("v3_2") == nil)
+        #expect(session("v3_2")["key_length"] as? Int == 32, "3.2 clients get a 256-bit cancel key")
+        // Unknown `_pq_.` options, or a newer minor version, are negotiated down (the whole
+        // version number on the wire, as servers send it).
+        #expect(negotiation("v3_2_with_option")?.version == v3_2)
+        #expect(negotiation("v3_2_with_option")?.options == ["_pq_.something"])
+        #expect(negotiation("v3_0_with_option")?.version == v3_0)
+        #expect(negotiation("v3_0_with_option")?.options == ["_pq_.something"])
+        #expect(negotiation("v3_9")?.version == v3_2)
+        #expect(negotiation("v3_9")?.options == [])
+        #expect(session("v3_9")["key_length"] as? Int == 32)
+        for name in ["v3_0", "v3_2", "v3_2_with_option", "v3_0_with_option", "v3_9"] {
+            #expect(Response(session(name)["after"]).rows == [["works"]], "\(name): the session works after negotiation")
+        }
+        // The 32-byte key cancels the 3.2 session's running statement.
+        #expect(Response(result["cancel"]).errorCodes == ["57014"], "\(result["cancel"] ?? "")")
+    }
+}
