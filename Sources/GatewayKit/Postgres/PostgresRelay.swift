@@ -339,14 +339,16 @@ struct PostgresRelay: Sendable {
                     out.append(bytes)
                 case .dataRow(let row):
                     rows += 1
-                    if maskedColumns == nil, !masker.isEmpty,
-                       let command = state.inner.withLockedValue({ $0.tracker.currentCommand }), let columns = command.columns {
-                        maskedColumns = masker.maskedColumns(columns)
-                        formats = (0..<columns.count).map { index in
-                            command.formats.isEmpty ? .text : command.formats.count == 1 ? command.formats[0] : (index < command.formats.count ? command.formats[index] : .text)
-                        }
+                    if maskedColumns == nil, !masker.isEmpty {
+                        // No RowDescription for this result (extended protocol without a
+                        // Describe of the portal): the formats are the ones the client asked
+                        // for in Bind; the names, if an earlier Describe of the statement
+                        // gave them. Without names every column is masked.
+                        let command = state.inner.withLockedValue { $0.tracker.currentCommand }
+                        formats = Self.resultFormats(command?.formats ?? [], columns: row.count)
+                        maskedColumns = command?.columns.map { masker.maskedColumns($0) } ?? Set(0..<row.count)
                     }
-                    let mask = maskedColumns ?? (masker.isEmpty ? [] : Set(0..<row.count))
+                    let mask = maskedColumns ?? []
                     if mask.isEmpty {
                         out.append(bytes)
                     } else {
@@ -355,8 +357,9 @@ struct PostgresRelay: Sendable {
                         for (index, value) in row.enumerated() {
                             if mask.contains(index), value != nil {
                                 maskedValues += 1
-                                let binary = index < formats.count ? formats[index] == .binary : maskedColumns == nil
-                                columns.append(binary ? nil : ByteBuffer(string: ColumnMasker.redacted))
+                                // A binary value cannot be replaced by text: it becomes NULL (so does a column of unknown format).
+                                let text = index < formats.count && formats[index] == .text
+                                columns.append(text ? ByteBuffer(string: ColumnMasker.redacted) : nil)
                             } else {
                                 columns.append(value)
                             }
@@ -405,6 +408,16 @@ struct PostgresRelay: Sendable {
             if !out.isEmpty { try await client.write(contentsOf: out) }
             state.queueOutcomes(outcomes)
             for line in transcript { try? await recorder.output(line + "\r\n") }
+        }
+    }
+
+    /// The format of each of `columns` result columns from Bind's result-format codes: none
+    /// means all text, one applies to every column, else one code per column.
+    static func resultFormats(_ codes: [PostgresFormat], columns: Int) -> [PostgresFormat] {
+        switch codes.count {
+        case 0: Array(repeating: .text, count: columns)
+        case 1: Array(repeating: codes[0], count: columns)
+        default: (0..<columns).map { $0 < codes.count ? codes[$0] : .binary }
         }
     }
 

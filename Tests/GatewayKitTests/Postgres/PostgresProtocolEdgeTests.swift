@@ -79,4 +79,24 @@ final class PostgresProtocolEdgeTests {
         // The 32-byte key cancels the 3.2 session's running statement.
         #expect(Response(result["cancel"]).errorCodes == ["57014"], "\(result["cancel"] ?? "")")
     }
+
+    // MARK: Masking in binary format
+
+    @Test func maskedColumnsRequestedInBinaryArriveAsNull() throws {
+        let result = try raw("binary-masking", token: developer)
+        #expect(Response(result["setup"]).errorCodes.isEmpty, "\(result["setup"] ?? "")")
+        let one = "00000001", ann = "416e6e"  // int4 1 in binary; 'Ann' in binary text
+        // Column formats id binary, email text, credit_card binary, name binary: the masked
+        // text column reads ****, the masked binary one NULL; the others are intact.
+        #expect(Response(result["describe_portal"]).rows == [[one, "2a2a2a2a", nil, ann]])
+        // All binary, columns named by an earlier Describe of the statement.
+        #expect(Response(result["describe_statement"]).rows == [[one, nil, nil, ann]])
+        // The simple protocol's text result, in between.
+        #expect(Response(result["text"]).rows == [["1", "****", "****", "Ann"]])
+        // All binary, no Describe: the gateway cannot tell which column is which, so none
+        // passes, and none is mistaken for text (formats come from this Bind, not the last result).
+        #expect(Response(result["no_describe"]).rows == [[nil, nil, nil, nil]])
+        let outcomes = try gateway.events(["--subject", "erin", "--type", "command.outcome", "--text", "masked_values"])
+        #expect(outcomes.count == 4, "each masked result counts its masked values")
+    }
 }

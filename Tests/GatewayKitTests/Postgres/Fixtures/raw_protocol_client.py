@@ -205,8 +205,35 @@ def negotiate(port, token, cafile):
     return result
 
 
+def binary_masking(port, token, cafile):
+    """A masked column requested in binary format arrives as NULL, on every extended path."""
+    connection = Connection(port, token, cafile)
+    setup = run_query(connection, "drop table if exists binary_mask_test; "
+                                  "create table binary_mask_test(id int, email text, credit_card text, name text); "
+                                  "insert into binary_mask_test values (1, 'ann@example.com', '4111111111111111', 'Ann')")
+    sql = "select id, email, credit_card, name from binary_mask_test"
+    result = {"setup": setup}
+    # Describe of the portal: RowDescription names the columns and their formats.
+    # id binary, email text, credit_card binary, name binary.
+    connection.send(parse(sql), bind([1, 0, 1, 1]), describe(b"P"), execute(), SYNC)
+    result["describe_portal"] = summary(connection.until_ready(), binary=True)
+    # Describe of a named statement first, then Bind (all binary) and Execute without a Describe.
+    connection.send(parse(sql, "masked"), describe(b"S", "masked"), SYNC)
+    connection.until_ready()
+    connection.send(bind([1], statement="masked"), execute(), SYNC)
+    result["describe_statement"] = summary(connection.until_ready(), binary=True)
+    # A text result in between, so that nothing of it may linger into the next one.
+    result["text"] = run_query(connection, sql)
+    # No Describe at all: the gateway cannot name the columns and masks them all.
+    connection.send(parse(sql), bind([1]), execute(), SYNC)
+    result["no_describe"] = summary(connection.until_ready(), binary=True)
+    connection.close()
+    return result
+
+
 SCENARIOS = {
     "negotiate": negotiate,
+    "binary-masking": binary_masking,
 }
 
 if __name__ == "__main__":
