@@ -380,6 +380,13 @@ struct PostgresRelay: Sendable {
                         outcomes.append(outcomeEvent(command, outcome, rows: 0, masked: 0))
                     }
                     out.append(bytes)
+                case .functionCallResponse:
+                    // A FunctionCall completes with its result instead of a CommandComplete.
+                    if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.completed(tag: "") }) {
+                        outcomes.append(outcomeEvent(command, outcome, rows: 0, masked: 0))
+                        transcript.append("-- function result")
+                    }
+                    out.append(bytes)
                 case .errorResponse(let error):
                     if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.failed(sqlState: error.sqlState ?? "", message: error.message ?? "") }) {
                         outcomes.append(outcomeEvent(command, outcome, rows: rows, masked: maskedValues))

@@ -99,4 +99,30 @@ final class PostgresProtocolEdgeTests {
         let outcomes = try gateway.events(["--subject", "erin", "--type", "command.outcome", "--text", "masked_values"])
         #expect(outcomes.count == 4, "each masked result counts its masked values")
     }
+
+    // MARK: FunctionCall
+
+    @Test func functionCallsAreAuditedAsWritesAndRelayed() throws {
+        let result = try raw("function-call", token: developer)
+        let call = Response(result["call"])
+        #expect(call.errorCodes.isEmpty)
+        #expect(call.functionResult == .some("0000002a"), "int4pl(2, 40) = 42 comes back in binary")
+        #expect(Response(result["after"]).rows == [["after the call"]])
+
+        let commands = try gateway.events(["--subject", "erin", "--type", "command", "--text", "function call"])
+        #expect(commands.count == 1)
+        let command = try #require(commands.first)
+        #expect(fields(command)["class"] as? String == "write", "a function's side effects are unknown")
+        #expect(fields(command)["statement"] as? String == "-- function call: oid 177 with 2 argument(s)")
+        let seq = try #require(command["seq"] as? Int)
+        let outcomes = try gateway.events(["--subject", "erin", "--type", "command.outcome"]).filter { fields($0)["command_seq"] as? Int == seq }
+        #expect(outcomes.count == 1)
+        #expect(outcomes.first.map { fields($0)["outcome"] as? String } == "ok", "the call ran: \(outcomes)")
+
+        // Read-only identities may not call functions; the session stays usable.
+        let denied = try raw("function-call", token: contractor)
+        #expect(Response(denied["call"]).errorCodes == ["42501"])
+        #expect(Response(denied["call"]).functionResult == nil, "nothing was called")
+        #expect(Response(denied["after"]).rows == [["after the call"]])
+    }
 }

@@ -231,9 +231,22 @@ def binary_masking(port, token, cafile):
     return result
 
 
+def function_call(port, token, cafile):
+    """FunctionCall of int4pl(2, 40) in binary, then a query on the same session."""
+    connection = Connection(port, token, cafile)
+    int4pl = 177  # pg_proc oid of int4pl(int4, int4)
+    arguments = struct.pack("!hh", 1, 1) + struct.pack("!h", 2) + struct.pack("!ii", 4, 2) + struct.pack("!ii", 4, 40)
+    connection.send(message(b"F", struct.pack("!i", int4pl) + arguments + struct.pack("!h", 1)))
+    result = {"call": summary(connection.until_ready())}
+    result["after"] = run_query(connection, "select 'after the call'")
+    connection.close()
+    return result
+
+
 SCENARIOS = {
     "negotiate": negotiate,
     "binary-masking": binary_masking,
+    "function-call": function_call,
 }
 
 if __name__ == "__main__":
