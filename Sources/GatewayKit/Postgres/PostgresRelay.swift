@@ -73,16 +73,23 @@ struct PostgresRelay: Sendable {
 
     // MARK: Client → upstream
 
+    /// A statement as Parse named it, with the lexing rule the server parsed it under.
+    private struct Prepared {
+        var text: String
+        var backslashEscapes: Bool
+    }
+
     private struct Portal {
         var statementName: String
         var statement: String
+        var backslashEscapes = false
         var parameters: [AuditValue]
         var resultFormats: [PostgresFormat]
     }
 
     private func clientToUpstream(_ reader: inout PostgresFrameReader<PostgresFrontendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
                                   upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>, recorder: RecordingWriter) async throws {
-        var statements: [String: String] = [:]
+        var statements: [String: Prepared] = [:]
         var portals: [String: Portal] = [:]
         var discardUntilSync: ByteBuffer?
         let sync = PostgresUpstream.encode(.sync)
@@ -103,6 +110,7 @@ struct PostgresRelay: Sendable {
             var forward: [ByteBuffer] = []
             forward.reserveCapacity(batch.count)
             var trackerOps: [TrackerOp] = []
+            var lexing: PostgresRelayState.Lexing?  // read once per batch, when needed
 
             for (message, bytes) in batch {
                 if let denial = discardUntilSync {
@@ -115,11 +123,20 @@ struct PostgresRelay: Sendable {
                 }
                 switch message {
                 case .query(let sql):
-                    let pieces = SQLStatementSplitter.split(sql, dialect: .postgres)
+                    let mode = lexing ?? state.lexing()
+                    lexing = mode
+                    // Earlier messages of this batch run first on the server, and may change the lexing too.
+                    guard let pieces = Self.statements(of: sql, backslashEscapes: mode.backslashEscapes, settled: mode.settled && forward.isEmpty) else {
+                        trackerOps.append(.audit(denialEvent(sql, rule: Self.ambiguousLexingRule, reason: Self.ambiguousLexingReason)))
+                        forward.append(sync)
+                        trackerOps.append(.ready(inject: PostgresWire.error("ERROR", "0A000", "the gateway refuses this query: \(Self.ambiguousLexingReason)",
+                                                                           hint: "send it again once the commands before it have completed")))
+                        continue
+                    }
                     var events: [AuditEvent] = []
                     var denied: (String, String, String)?
                     for piece in pieces {
-                        let info = SQLClassifier.classify(piece.text, dialect: .postgres)
+                        let info = SQLClassifier.classify(piece.text, dialect: .postgres, backslashEscapes: mode.backslashEscapes)
                         switch check(piece.text, info.commandClass.rawValue) {
                         case .allow(let rule): events.append(commandEvent(piece.text, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: nil))
                         case .deny(let rule, let reason): denied = (piece.text, rule, reason)
@@ -136,16 +153,18 @@ struct PostgresRelay: Sendable {
                         forward.append(bytes)
                     }
                 case .parse(let parse):
-                    statements[parse.statementName] = parse.query
+                    let mode = lexing ?? state.lexing()
+                    lexing = mode
+                    statements[parse.statementName] = Prepared(text: parse.query, backslashEscapes: mode.backslashEscapes)
                     forward.append(bytes)
                 case .bind(let bind):
-                    let text = statements[bind.statementName] ?? ""
-                    portals[bind.portalName] = Portal(statementName: bind.statementName, statement: text, parameters: parameterValues(bind),
-                                                      resultFormats: bind.resultFormats)
+                    let prepared = statements[bind.statementName]
+                    portals[bind.portalName] = Portal(statementName: bind.statementName, statement: prepared?.text ?? "", backslashEscapes: prepared?.backslashEscapes ?? false,
+                                                      parameters: parameterValues(bind), resultFormats: bind.resultFormats)
                     forward.append(bytes)
                 case .execute(let execute):
                     let portal = portals[execute.portalName] ?? Portal(statementName: "", statement: "", parameters: [], resultFormats: [])
-                    let info = SQLClassifier.classify(portal.statement, dialect: .postgres)
+                    let info = SQLClassifier.classify(portal.statement, dialect: .postgres, backslashEscapes: portal.backslashEscapes)
                     switch check(portal.statement, info.commandClass.rawValue) {
                     case .allow(let rule):
                         let event = commandEvent(portal.statement, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: portal.parameters)
@@ -246,6 +265,24 @@ struct PostgresRelay: Sendable {
         case describe(statement: String?)
         case audit(AuditEvent)
         case ready(inject: ByteBuffer?)
+    }
+
+    static let ambiguousLexingRule = "gateway:ambiguous-lexing"
+    static let ambiguousLexingReason = "commands sent before it may still change standard_conforming_strings, "
+        + "and its statements end in different places with and without backslash escapes"
+
+    /// The statements of a simple Query, split as the server will split them: with backslash
+    /// escapes in `'...'` literals when `standard_conforming_strings` is off. nil when that
+    /// cannot be known: the setting is not `settled` (earlier commands are still on their way
+    /// and may change it) and the two ways of lexing `sql` disagree. Guessing could hide a
+    /// statement from the audit and the policy: `select 'a\''; delete from t; --'` is one
+    /// statement without escapes and two with them.
+    static func statements(of sql: String, backslashEscapes: Bool, settled: Bool) -> [SQLStatement]? {
+        if !settled, sql.utf8.contains(UInt8(ascii: "\\")),
+           SQLLexer(dialect: .postgres, backslashEscapes: true).tokens(sql) != SQLLexer(dialect: .postgres, backslashEscapes: false).tokens(sql) {
+            return nil
+        }
+        return SQLStatementSplitter.split(sql, dialect: .postgres, backslashEscapes: backslashEscapes)
     }
 
     private func check(_ statement: String, _ commandClass: String) -> PolicyDecision {
@@ -386,6 +423,9 @@ struct PostgresRelay: Sendable {
                         outcomes.append(outcomeEvent(command, outcome, rows: 0, masked: 0))
                         transcript.append("-- function result")
                     }
+                    out.append(bytes)
+                case .parameterStatus(let status):
+                    state.noteParameterStatus(status)
                     out.append(bytes)
                 case .errorResponse(let error):
                     if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.failed(sqlState: error.sqlState ?? "", message: error.message ?? "") }) {

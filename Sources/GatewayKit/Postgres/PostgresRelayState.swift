@@ -1,6 +1,7 @@
 import AuditCore
 import NIOConcurrencyHelpers
 import NIOCore
+import ProtocolParsers
 
 /// State the two relay directions and the watchdog of one session share, behind a lock.
 final class PostgresRelayState: Sendable {
@@ -13,6 +14,10 @@ final class PostgresRelayState: Sendable {
         var pendingOutcomes: [AuditEvent] = []
         /// Result column names per prepared statement, learned from Describe answers.
         var statementColumns: [String: [String]] = [:]
+        /// Whether the server reads backslash escapes in ordinary `'...'` literals, that is
+        /// `standard_conforming_strings` is off, as its last ParameterStatus reported. It
+        /// decides where a query's statements end, so the gateway must lex as the server does.
+        var backslashEscapes = false
     }
 
     let inner = NIOLockedValueBox(Inner())
@@ -28,6 +33,25 @@ final class PostgresRelayState: Sendable {
 
     func requestTermination(_ reason: String) {
         inner.withLockedValue { if $0.terminateReason == nil { $0.terminateReason = reason } }
+    }
+
+    /// How the server lexes SQL now, and whether that is settled: nothing forwarded earlier
+    /// is still unanswered, so no command can change `standard_conforming_strings` before the
+    /// server reads the next message.
+    struct Lexing {
+        var backslashEscapes: Bool
+        var settled: Bool
+    }
+
+    func lexing() -> Lexing {
+        inner.withLockedValue { Lexing(backslashEscapes: $0.backslashEscapes, settled: $0.tracker.pendingCount == 0) }
+    }
+
+    /// Follows the server's ParameterStatus reports that change how SQL is lexed.
+    func noteParameterStatus(_ status: PostgresBackendMessage.ParameterStatus) {
+        guard status.name == "standard_conforming_strings" else { return }
+        let escapes = status.value.lowercased() != "on"
+        inner.withLockedValue { $0.backslashEscapes = escapes }
     }
 
     func queueOutcomes(_ events: [AuditEvent]) {

@@ -194,7 +194,10 @@ struct PostgresSession: Sendable {
                 clientParameters: startup.parameters, sslContext: context.upstreamTLS[connection.name])
 
             var hello = PostgresWire.encode(.authentication(.ok))
-            for parameter in greeting.parameters { PostgresBackendMessage.parameterStatus(parameter).encode(into: &hello) }
+            for parameter in greeting.parameters {
+                PostgresBackendMessage.parameterStatus(parameter).encode(into: &hello)
+                state.noteParameterStatus(parameter)
+            }
             var cancelTarget: SessionRegistry.CancelTarget?
             if let key = greeting.backendKey {
                 let target = SessionRegistry.CancelTarget(host: connection.address.host, port: connection.address.port, processID: key.processID, secretKey: key.secretKey)

@@ -125,4 +125,56 @@ final class PostgresProtocolEdgeTests {
         #expect(Response(denied["call"]).functionResult == nil, "nothing was called")
         #expect(Response(denied["after"]).rows == [["after the call"]])
     }
+
+    // MARK: standard_conforming_strings
+
+    private func escapeTestRows() throws -> String {
+        try gateway.superuser("select count(*) from escape_test").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func statementsAreSplitAsTheServerDoesWhenBackslashEscapesAreOn() throws {
+        let setup = try gateway.psql("orders", token: developer, ["-c", "drop table if exists escape_test; create table escape_test(id int); insert into escape_test values (1)"])
+        #expect(setup.status == 0, "\(setup.stderr)")
+
+        // With standard_conforming_strings off, 'a\'' is a complete literal, so the server
+        // runs two statements; the trail shows both, as the server ran them.
+        let hiddenInsert = "select 'a\\''; insert into escape_test values (2); --'"
+        let writer = try gateway.psql("orders", token: developer, ["-At", "-c", "set standard_conforming_strings = off", "-c", hiddenInsert])
+        #expect(writer.status == 0, "\(writer.stderr)")
+        #expect(try escapeTestRows() == "2", "the server ran the INSERT")
+        let statements = try gateway.events(["--subject", "erin", "--type", "command", "--text", "a\\'"]).compactMap { fields($0)["statement"] as? String }
+        #expect(statements == ["select 'a\\''"], "\(statements)")
+        let inserts = try gateway.events(["--subject", "erin", "--type", "command", "--text", "values (2)"]).compactMap { fields($0)["statement"] as? String }
+        #expect(inserts == ["insert into escape_test values (2)"], "\(inserts)")
+
+        // A write hidden the same way is refused to a read-only identity.
+        let hiddenDelete = "select 'a\\''; delete from escape_test; --'"
+        let reader = try gateway.psql("orders", token: contractor, ["-At", "-c", "set standard_conforming_strings = off", "-c", hiddenDelete, "-c", "select 'usable'"])
+        #expect(reader.stderr.contains("permission denied by policy"), "\(reader.stderr)")
+        #expect(reader.stdout.hasSuffix("usable\n"), "\(reader.stdout)")
+        #expect(try escapeTestRows() == "2", "the DELETE never reached the server")
+        let denials = try gateway.events(["--subject", "carl", "--type", "policy.decision"]).compactMap { fields($0)["statement"] as? String }
+        #expect(denials.contains("delete from escape_test"), "\(denials)")
+
+        // With standard strings (the default) the same text is one harmless SELECT of a literal.
+        let standard = try gateway.psql("orders", token: contractor, ["-At", "-c", hiddenDelete])
+        #expect(standard.status == 0, "\(standard.stderr)")
+        #expect(standard.stdout == "a\\'; delete from escape_test; --\n", "\(standard.stdout)")
+        #expect(try escapeTestRows() == "2")
+    }
+
+    @Test func aPipelinedQueryLexedUnderAPendingSettingIsRefused() throws {
+        let setup = try gateway.psql("orders", token: developer, ["-c", "drop table if exists escape_test; create table escape_test(id int); insert into escape_test values (1)"])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        // SET standard_conforming_strings = off and the query in one write: when the gateway
+        // reads the query, the server has not yet answered the SET, so the gateway cannot know
+        // how the server will split it, and refuses it.
+        let result = try raw("pipelined-escapes", token: contractor)
+        let pipelined = Response(result["pipelined"])
+        #expect(pipelined.tags == ["SET"])
+        #expect(pipelined.errorCodes == ["0A000"], "\(result["pipelined"] ?? "")")
+        #expect(Response(result["after"]).rows == [["1"]], "nothing was deleted; the session is usable")
+        let refusals = try gateway.events(["--subject", "carl", "--type", "policy.decision", "--text", "ambiguous-lexing"])
+        #expect(refusals.count == 1)
+    }
 }

@@ -243,10 +243,22 @@ def function_call(port, token, cafile):
     return result
 
 
+def pipelined_escapes(port, token, cafile):
+    """SET standard_conforming_strings = off and a query it changes, in one write."""
+    connection = Connection(port, token, cafile)
+    connection.send(query("set standard_conforming_strings = off"),
+                    query("select 'a\\''; delete from escape_test; --'"))
+    result = {"pipelined": summary(connection.until_ready(2))}
+    result["after"] = run_query(connection, "select count(*) from escape_test")
+    connection.close()
+    return result
+
+
 SCENARIOS = {
     "negotiate": negotiate,
     "binary-masking": binary_masking,
     "function-call": function_call,
+    "pipelined-escapes": pipelined_escapes,
 }
 
 if __name__ == "__main__":
