@@ -177,4 +177,33 @@ final class PostgresProtocolEdgeTests {
         let refusals = try gateway.events(["--subject", "carl", "--type", "policy.decision", "--text", "ambiguous-lexing"])
         #expect(refusals.count == 1)
     }
+
+    // MARK: auditctl events tail
+
+    @Test func eventsTailFollowsNewEvents() throws {
+        let token = try gateway.token("tailer", groups: ["developers"])
+        let before = try gateway.psql("orders", token: token, ["-c", "select 'before the tail'"])
+        #expect(before.status == 0, "\(before.stderr)")
+        let tail = try ChildProcess.start("auditctl", ["events", "tail", "--json", "--subject", "tailer", "--type", "command", "--since", "10m", "--interval", "0.2"],
+                                          environment: ["AUDIT_SERVER": gateway.adminServer, "AUDIT_TOKEN": gateway.adminToken])
+        defer {
+            tail.signal(SIGTERM)
+            _ = tail.wait(timeout: 10)
+        }
+        // It prints what --since covers, then follows: a statement run now appears too.
+        _ = try tail.waitForOutput(containing: "before the tail", timeout: 30)
+        let after = try gateway.psql("orders", token: token, ["-c", "select 'after the tail started'"])
+        #expect(after.status == 0, "\(after.stderr)")
+        let output = try tail.waitForOutput(containing: "after the tail started", timeout: 30)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 2, "one JSON object per line, only the filtered events: \(output)")
+        for line in lines {
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let event = record?["event"] as? [String: Any]
+            #expect(event?["type"] as? String == "command")
+            #expect(record?["seq"] as? Int != nil)
+        }
+        tail.signal(SIGTERM)
+        #expect(tail.wait(timeout: 10) != -9, "tail stops on SIGTERM")
+    }
 }
