@@ -23,13 +23,15 @@ import Synchronization
 /// with `signingKey` (see ``Checkpoint``).
 ///
 /// ## Durability
-/// ``Durability/full`` (`PRAGMA synchronous = FULL`) fsyncs the WAL at every commit, so an
-/// acknowledged event survives power loss; ``Durability/normal`` survives a process crash
+/// ``Durability/full`` fsyncs the WAL after every group commit and before the batch's
+/// appenders resume, so an acknowledged event survives power loss; the fsync runs beside
+/// the writer (``WALSyncer``), which meanwhile commits the next batches, and one fsync covers
+/// every batch committed before it. ``Durability/normal`` survives a process crash
 /// but may lose the last commits on power loss.
 public final class SQLiteAuditStore: AuditStore {
     /// How hard each commit pushes data to disk.
     public enum Durability: String, Sendable, Codable, CaseIterable {
-        /// fsync the WAL at every group commit (`synchronous=FULL`): survives power loss.
+        /// fsync the WAL before an append returns: survives power loss.
         case full
         /// WAL with `synchronous=NORMAL`: survives a process crash, not power loss.
         case normal
@@ -48,6 +50,9 @@ public final class SQLiteAuditStore: AuditStore {
     let pool: DatabasePool
     let writer: ChainWriter
     let indexer = EventIndexer()
+    let walCheckpointer: WALCheckpointer
+    /// Fsyncs the WAL for ``Durability/full`` (see ``WALSyncer``); `nil` for ``Durability/normal``.
+    let syncer: WALSyncer?
     let logger: Logger
 
     /// One caller's append: one event, or several that commit together.
@@ -138,15 +143,17 @@ public final class SQLiteAuditStore: AuditStore {
         configuration.maximumReaderCount = 4
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            walCheckpointer = try WALCheckpointer(path: path, logger: logger)
         } catch {
             throw AuditStoreError(.notAStore, "cannot open the audit store at \(path): \(error)")
         }
-        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        // Commits never fsync on the writer's thread: at `full` the WALSyncer does it.
+        syncer = durability == .full ? WALSyncer(databasePath: path) : nil
         do {
             try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA cache_size = -65536")
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")  // see WALCheckpointer
                 try db.inTransaction(.immediate) {
                     try Self.migrate(db, nodeID: nodeID, publicKey: signingKey.publicKey)
                     return .commit
@@ -167,10 +174,12 @@ public final class SQLiteAuditStore: AuditStore {
             "path": "\(path)", "node": "\(nodeID)", "lastSeq": "\(writer.lastSeq)", "durability": "\(durability.rawValue)",
         ])
         startMaintenanceTimer(interval: checkpointInterval)
+        walCheckpointer.start()
     }
 
     deinit {
         timer.withLock { $0?.cancel() }
+        walCheckpointer.cancel()
     }
 
     /// Checks the events after the last checkpoint before the writer extends (and later
@@ -354,12 +363,26 @@ public final class SQLiteAuditStore: AuditStore {
         // Resuming hundreds of appenders is hand-off work: do it beside the writer, which
         // moves straight on to the next batch.
         let records = result.records
-        resumeQueue.async {
+        let resume: @Sendable () -> Void = {
             var start = records.startIndex
             for append in batch {
                 let end = start + append.events.count
                 append.resume(returning: records[start..<end])
                 start = end
+            }
+        }
+        guard let syncer else {
+            resumeQueue.async(execute: resume)
+            return
+        }
+        let events = records.count
+        syncer.sync { result in
+            switch result {
+            case .success:
+                resume()
+            case .failure(let error):
+                self.logger.error("audit batch committed but not synced to disk; refusing its events", metadata: ["events": "\(events)", "error": "\(error)"])
+                for append in batch { append.resume(throwing: AuditStoreError.writeFailed(error, events: events)) }
             }
         }
     }
@@ -429,6 +452,7 @@ public final class SQLiteAuditStore: AuditStore {
             task?.cancel()
             task = nil
         }
+        await walCheckpointer.stop()
         do {
             _ = try await onWriter { db -> Checkpoint? in
                 self.drain(db, yielding: false)
@@ -440,6 +464,11 @@ public final class SQLiteAuditStore: AuditStore {
         } catch {
             try? pool.close()
             throw AuditStoreError(.writeFailed, "the final checkpoint of the audit store could not be written (\(error)); the events are stored, run `auditctl verify`")
+        }
+        if let syncer {
+            // Every appender of the last batches is resumed once this sync (the newest) is done.
+            await withCheckedContinuation { continuation in syncer.sync { _ in continuation.resume() } }
+            syncer.shutdown()
         }
         do {
             try pool.close()

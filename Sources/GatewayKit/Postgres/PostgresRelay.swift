@@ -37,6 +37,12 @@ struct PostgresRelay: Sendable {
                                        header: AsciicastHeader(width: 120, height: 40, timestamp: Date(), title: "postgres \(connection.name) \(session.id)", env: nil),
                                        identity: identity, connection: connection.name, protocol: "postgres")
         state.touch()  // the idle clock starts when the client can send, not when the session began
+        // Outcomes are stored after the fact, beside the relay; a task of its own (not a
+        // child of this one) so that it drains every outcome even if the session is cancelled.
+        let (outcomes, outcomeSink) = AsyncStream.makeStream(of: [AuditEvent].self)
+        let outcomeWriter = Task { [store = context.store] in
+            for await events in outcomes { _ = try? await store.append(contentsOf: events) }
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reader = clientReader
@@ -44,10 +50,9 @@ struct PostgresRelay: Sendable {
             }
             group.addTask {
                 var reader = upstreamReader
-                try await upstreamToClient(&reader, client: client, recorder: recorder)
+                try await upstreamToClient(&reader, client: client, recorder: recorder, outcomes: outcomeSink)
             }
             group.addTask { try await watchdog(client: client) }
-            group.addTask { try await outcomeWriter() }
             do {
                 try await group.next()
             } catch {
@@ -67,7 +72,8 @@ struct PostgresRelay: Sendable {
                 }
             }
         }
-        await flushOutcomes()
+        outcomeSink.finish()
+        await outcomeWriter.value
         try? await recorder.finish()
     }
 
@@ -216,27 +222,35 @@ struct PostgresRelay: Sendable {
                 }
             }
 
-            // Write-ahead: every event of this batch is stored before any of it is forwarded.
-            var auditSeqs: [Int64] = []
+            // Write-ahead: every event of this batch is stored, in one commit, before any of
+            // it is forwarded. A denial's event shares the commit: if the trail cannot take
+            // it, the session ends too (fail closed).
+            var events: [AuditEvent] = []
+            var transcript: [String] = []
             for op in trackerOps {
                 switch op {
                 case .command(let event, let text, _, _):
-                    let record: AuditRecord
-                    do {
-                        record = try await context.store.append(event)
-                    } catch {
-                        state.end("audit_unavailable")
-                        try? await client.write(PostgresWire.fatal("58000", "the audit trail cannot record this statement, so the gateway refuses it and ends the session (fail closed)"))
-                        return
-                    }
-                    auditSeqs.append(record.seq)
-                    try? await recorder.marker(text)
+                    events.append(event)
+                    transcript.append(text)
                 case .audit(let event):
-                    _ = try? await context.store.append(event)
-                    try? await recorder.marker("denied: " + (statementText(event)))
+                    events.append(event)
+                    transcript.append("denied: " + statementText(event))
                 case .ready, .describe:
                     break
                 }
+            }
+            var auditSeqs: [Int64] = []
+            if !events.isEmpty {
+                let records: [AuditRecord]
+                do {
+                    records = try await context.store.append(contentsOf: events)
+                } catch {
+                    state.end("audit_unavailable")
+                    try? await client.write(PostgresWire.fatal("58000", "the audit trail cannot record this statement, so the gateway refuses it and ends the session (fail closed)"))
+                    return
+                }
+                auditSeqs = zip(records, events).compactMap { record, event in event.type == .command ? record.seq : nil }
+                for line in transcript { try? await recorder.marker(line) }
             }
             var seqs = auditSeqs.makeIterator()
             let now = NIODeadline.now()
@@ -331,7 +345,7 @@ struct PostgresRelay: Sendable {
     // MARK: Upstream → client
 
     private func upstreamToClient(_ reader: inout PostgresFrameReader<PostgresBackendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-                                  recorder: RecordingWriter) async throws {
+                                  recorder: RecordingWriter, outcomes outcomeSink: AsyncStream<[AuditEvent]>.Continuation) async throws {
         var maskedColumns: Set<Int>?  // nil: no RowDescription seen for the current result
         var formats: [PostgresFormat] = []
         var rows = 0
@@ -453,7 +467,7 @@ struct PostgresRelay: Sendable {
                 }
             }
             if !out.isEmpty { try await client.write(contentsOf: out) }
-            state.queueOutcomes(outcomes)
+            if !outcomes.isEmpty { outcomeSink.yield(outcomes) }
             for line in transcript { try? await recorder.output(line + "\r\n") }
         }
     }
@@ -490,31 +504,7 @@ struct PostgresRelay: Sendable {
         return AuditEvent(type: .commandOutcome, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres", fields: fields)
     }
 
-    // MARK: Outcomes, timeouts, terminate
-
-    private func outcomeWriter() async throws {
-        while !Task.isCancelled {
-            let events = state.takeOutcomes()
-            if events.isEmpty {
-                try await Task.sleep(for: .milliseconds(2))
-                continue
-            }
-            await append(events)
-        }
-    }
-
-    private func flushOutcomes() async {
-        await append(state.takeOutcomes())
-    }
-
-    private func append(_ events: [AuditEvent]) async {
-        let store = context.store
-        await withTaskGroup(of: Void.self) { group in
-            for event in events {
-                group.addTask { _ = try? await store.append(event) }
-            }
-        }
-    }
+    // MARK: Timeouts and terminate
 
     /// Ends the session on terminate, idle timeout, maximum duration or token expiry.
     ///

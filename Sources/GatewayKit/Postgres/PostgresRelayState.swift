@@ -11,7 +11,6 @@ final class PostgresRelayState: Sendable {
         var terminateReason: String?
         var endReason: String?
         var commandCount = 0
-        var pendingOutcomes: [AuditEvent] = []
         /// Result column names per prepared statement, learned from Describe answers.
         var statementColumns: [String: [String]] = [:]
         /// Whether the server reads backslash escapes in ordinary `'...'` literals, that is
@@ -52,17 +51,5 @@ final class PostgresRelayState: Sendable {
         guard status.name == "standard_conforming_strings" else { return }
         let escapes = status.value.lowercased() != "on"
         inner.withLockedValue { $0.backslashEscapes = escapes }
-    }
-
-    func queueOutcomes(_ events: [AuditEvent]) {
-        guard !events.isEmpty else { return }
-        inner.withLockedValue { $0.pendingOutcomes.append(contentsOf: events) }
-    }
-
-    func takeOutcomes() -> [AuditEvent] {
-        inner.withLockedValue { state in
-            defer { state.pendingOutcomes.removeAll(keepingCapacity: true) }
-            return state.pendingOutcomes
-        }
     }
 }
