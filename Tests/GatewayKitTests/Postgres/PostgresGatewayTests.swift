@@ -156,7 +156,8 @@ final class PostgresGatewayTests {
     }
 
     @Test func policyDeniesWritesForReadOnlyGroupsAndTheSessionStaysUsable() throws {
-        _ = try gateway.psql("orders", token: developer, ["-c", "create table if not exists policy_test(id int)", "-c", "insert into policy_test values (1)"])
+        let setup = try gateway.psql("orders", token: developer, ["-c", "drop table if exists policy_test; create table policy_test(id int); insert into policy_test values (1)"])
+        #expect(setup.status == 0, "\(setup.stderr)")
         let contractor = try gateway.token("carol", groups: ["contractors"])
         let result = try gateway.psql("orders", token: contractor, ["-At", "-c", "delete from policy_test", "-c", "select count(*) from policy_test"])
         #expect(result.stderr.contains("permission denied by policy"), "\(result.stderr)")
