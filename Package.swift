@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "AuditCore",
                 "ProtocolParsers",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -106,11 +107,14 @@ let package = Package(
             name: "audit-bench",
             dependencies: [
                 "AuditCore",
+                "PolicyEngine",
+                "ProtocolParsers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/AuditBench"
         ),
         .testTarget(name: "ProtocolParsersTests", dependencies: ["ProtocolParsers"]),
+        .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "AuditCore", "ProtocolParsers"]),
         .testTarget(
             name: "AuditCoreTests",
             dependencies: [

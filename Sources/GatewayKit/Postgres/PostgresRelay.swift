@@ -145,7 +145,7 @@ struct PostgresRelay: Sendable {
                         let info = SQLClassifier.classify(piece.text, dialect: .postgres, backslashEscapes: mode.backslashEscapes)
                         switch check(piece.text, info.commandClass.rawValue) {
                         case .allow(let rule): events.append(commandEvent(piece.text, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: nil))
-                        case .deny(let rule, let reason): denied = (piece.text, rule, reason)
+                        case .deny(let rule, let reason), .requireApproval(let rule, let reason, _): denied = (piece.text, rule, reason)
                         }
                         if denied != nil { break }
                     }
@@ -176,7 +176,7 @@ struct PostgresRelay: Sendable {
                         let event = commandEvent(portal.statement, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: portal.parameters)
                         trackerOps.append(.command(event, portal.statement, statementName: portal.statementName, formats: portal.resultFormats))
                         forward.append(bytes)
-                    case .deny(let rule, let reason):
+                    case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
                         trackerOps.append(.audit(denialEvent(portal.statement, rule: rule, reason: reason)))
                         discardUntilSync = policyDenial(rule: rule, reason: reason)
                     }
@@ -197,7 +197,7 @@ struct PostgresRelay: Sendable {
                         trackerOps.append(.command(commandEvent(text, commandClass: "write", tables: [], rule: rule, parameters: nil), text, statementName: nil, formats: []))
                         trackerOps.append(.ready(inject: nil))
                         forward.append(bytes)
-                    case .deny(let rule, let reason):
+                    case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
                         trackerOps.append(.audit(denialEvent(text, rule: rule, reason: reason)))
                         forward.append(sync)
                         trackerOps.append(.ready(inject: policyDenial(rule: rule, reason: reason)))

@@ -127,7 +127,9 @@ struct PostgresSession: Sendable {
             return
         }
         let decision = context.policy.evaluate(PolicyRequest(identity: identity, connection: connectionName, protocol: "postgres"))
-        if case .deny(let rule, let reason) = decision {
+        switch decision {
+        case .allow: break
+        case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
             await refuse(outbound, sqlState: "42501", message: "access denied by policy (\(rule)): \(reason)", identity: identity, connection: connectionName, remote: remote, stage: "connect", rule: rule)
             return
         }

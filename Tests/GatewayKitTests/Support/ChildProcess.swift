@@ -62,6 +62,13 @@ enum ChildProcess {
             self.input = input
         }
 
+        /// The output files go with the handle; a test that needs them after the child is
+        /// gone reads ``stdout``/``stderr`` before letting go.
+        deinit {
+            try? FileManager.default.removeItem(atPath: stdoutPath)
+            try? FileManager.default.removeItem(atPath: stderrPath)
+        }
+
         /// Writes `text` to the child's standard input (started with `input: true`).
         func send(_ text: String) {
             guard let input else {
