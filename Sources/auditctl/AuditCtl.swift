@@ -19,6 +19,6 @@ struct AuditCtl: AsyncParsableCommand {
           4   gateway unreachable, or it answered with an error
           64  bad command line
         """,
-        subcommands: [TokenCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self]
+        subcommands: [TokenCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self, AccessCommand.self]
     )
 }

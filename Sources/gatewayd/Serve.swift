@@ -61,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         let runtime: GatewayRuntime
         do {
             runtime = try GatewayRuntime(configuration: configuration, logger: logger)
+            try await runtime.prepare()
         } catch {
             printError("gatewayd cannot start: \(error)")
             throw ExitCode(1)

@@ -285,6 +285,10 @@ public final class SQLiteAuditStore: AuditStore {
             if writer.lastSeq - indexer.indexedSeq >= Self.indexLag {
                 indexStep(db)
             }
+            if walCheckpointer.takeTail() {
+                // Busy (a background pass is running) is fine: the next pass hands it back.
+                _ = try? db.checkpoint(.passive)
+            }
         }
     }
 

@@ -9,14 +9,18 @@ import Synchronization
 /// transaction and would stall every appender of that batch).
 ///
 /// Runs `PRAGMA wal_checkpoint(PASSIVE)` every ``interval``: it copies what no reader still
-/// needs and never blocks the writer or readers. Once a checkpoint has caught up, the
-/// writer's next transaction starts the log from the beginning again, so it stays small.
+/// needs and never blocks the writer or readers. The log only starts again from the
+/// beginning when a checkpoint has copied *every* frame, which a background pass never
+/// manages while the writer keeps appending; so after each pass the writer copies the
+/// short tail written meanwhile (``takeTail()``), and its next transaction restarts the
+/// log. Without that the log grows without bound and every page lookup slows down.
 final class WALCheckpointer: Sendable {
     /// How often the log is copied back.
     static let interval: Duration = .milliseconds(250)
 
     private let connection: DatabaseQueue
     private let task = Mutex<Task<Void, Never>?>(nil)
+    private let tailPending = Atomic<Bool>(false)
     private let logger: Logger
 
     init(path: String, logger: Logger) throws {
@@ -28,20 +32,27 @@ final class WALCheckpointer: Sendable {
     }
 
     func start() {
-        let connection = connection
-        let logger = logger
-        let loop = Task.detached(priority: .utility) {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.interval)
-                if Task.isCancelled { return }
-                do {
-                    _ = try await connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
-                } catch {
-                    logger.warning("audit store WAL checkpoint failed; will retry", metadata: ["error": "\(error)"])
-                }
+        let loop = Task.detached(priority: .utility) { await self.run() }
+        task.withLock { $0 = loop }
+    }
+
+    private func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.interval)
+            if Task.isCancelled { return }
+            do {
+                let pass = try await connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
+                if pass.walFrameCount > 0 { tailPending.store(true, ordering: .releasing) }
+            } catch {
+                logger.warning("audit store WAL checkpoint failed; will retry", metadata: ["error": "\(error)"])
             }
         }
-        task.withLock { $0 = loop }
+    }
+
+    /// Whether a background pass has finished since the last call: the writer should now
+    /// copy the frames appended during that pass (`db.checkpoint(.passive)`).
+    func takeTail() -> Bool {
+        tailPending.exchange(false, ordering: .acquiring)
     }
 
     /// Stops the loop without waiting (for a store dropped without ``SQLiteAuditStore/close()``).

@@ -77,6 +77,7 @@ public enum AdminAPI {
         v1.get("verify") { _, _ in
             try json(try await store.verify())
         }
+        AccessRoutes.add(to: router, runtime: runtime)
         return router
     }
 

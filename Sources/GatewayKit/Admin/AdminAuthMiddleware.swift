@@ -3,17 +3,22 @@ import Hummingbird
 import Logging
 import Metrics
 
-/// Lets a request through only with a valid bearer token whose identity is in the admin group.
-/// Failures answer 401 (no or bad token, with the verifier's reason) or 403 (not an admin);
-/// the token itself is never logged or echoed.
+/// Lets a request through only with a valid bearer token — and, unless `adminOnly` is
+/// false, one whose identity is in the admin group. Failures answer 401 (no or bad token,
+/// with the verifier's reason) or 403 (not an admin); the token itself is never logged or
+/// echoed. Sets the context's identity and whether it is an admin.
 public struct AdminAuthMiddleware: RouterMiddleware {
     public typealias Context = AdminRequestContext
     let verifier: TokenVerifier
     let adminGroup: String
+    let adminOnly: Bool
 
-    public init(verifier: TokenVerifier, adminGroup: String) {
+    /// - Parameter adminOnly: false for routes any authenticated identity may call (access
+    ///   requests), which then authorise per request.
+    public init(verifier: TokenVerifier, adminGroup: String, adminOnly: Bool = true) {
         self.verifier = verifier
         self.adminGroup = adminGroup
+        self.adminOnly = adminOnly
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -29,13 +34,15 @@ public struct AdminAuthMiddleware: RouterMiddleware {
             Counter(label: "auditgateway_admin_auth_failures_total", dimensions: [("reason", error.code.rawValue)]).increment()
             throw AdminError(.unauthorized, code: "invalid_token", "token rejected: \(error.message)")
         }
-        guard identity.groups.contains(adminGroup) else {
+        let isAdmin = identity.groups.contains(adminGroup)
+        guard isAdmin || !adminOnly else {
             Counter(label: "auditgateway_admin_auth_failures_total", dimensions: [("reason", "not_admin")]).increment()
             context.logger.notice("admin API refused: not in admin group", metadata: ["subject": "\(identity.subject)"])
             throw AdminError(.forbidden, code: "not_admin", "\(identity.subject) is not in the admin group '\(adminGroup)'")
         }
         var context = context
         context.identity = identity
+        context.isAdmin = isAdmin
         return try await next(request, context)
     }
 }

@@ -36,8 +36,20 @@ public struct AdminClient: Sendable {
         }
     }
 
-    /// GETs `path` and returns the body.
-    public func getData(_ path: String, query: [(String, String?)] = [], method: HTTPMethod = .GET) async throws -> Data {
+    /// POSTs `body` as JSON to `path` and decodes the JSON answer.
+    public func post<T: Decodable>(_ path: String, json body: some Encodable, as type: T.Type = T.self) async throws -> T {
+        let encoded = try AdminJSON.encoder().encode(body)
+        let data = try await getData(path, method: .POST, body: encoded)
+        do {
+            return try AdminJSON.decoder().decode(T.self, from: data)
+        } catch {
+            throw AdminClientError(kind: .server, message: "the gateway's answer to \(path) could not be read: \(error)")
+        }
+    }
+
+    /// Sends a request to `path` (GET unless `method` says otherwise; `body` as JSON) and
+    /// returns the answer's body.
+    public func getData(_ path: String, query: [(String, String?)] = [], method: HTTPMethod = .GET, body: Data? = nil) async throws -> Data {
         var components = URLComponents(string: server + path)
         let items = query.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
         if !items.isEmpty { components?.queryItems = items }
@@ -47,6 +59,10 @@ public struct AdminClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
         let response: HTTPClientResponse
         do {
             response = try await Self.http.execute(request, timeout: .seconds(120))

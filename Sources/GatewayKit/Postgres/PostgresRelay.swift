@@ -143,9 +143,9 @@ struct PostgresRelay: Sendable {
                     var denied: (String, String, String)?
                     for piece in pieces {
                         let info = SQLClassifier.classify(piece.text, dialect: .postgres, backslashEscapes: mode.backslashEscapes)
-                        switch check(piece.text, info.commandClass.rawValue) {
+                        switch await decide(piece.text, info) {
                         case .allow(let rule): events.append(commandEvent(piece.text, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: nil))
-                        case .deny(let rule, let reason), .requireApproval(let rule, let reason, _): denied = (piece.text, rule, reason)
+                        case .refuse(let rule, let reason): denied = (piece.text, rule, reason)
                         }
                         if denied != nil { break }
                     }
@@ -171,12 +171,12 @@ struct PostgresRelay: Sendable {
                 case .execute(let execute):
                     let portal = portals[execute.portalName] ?? Portal(statementName: "", statement: "", parameters: [], resultFormats: [])
                     let info = SQLClassifier.classify(portal.statement, dialect: .postgres, backslashEscapes: portal.backslashEscapes)
-                    switch check(portal.statement, info.commandClass.rawValue) {
+                    switch await decide(portal.statement, info) {
                     case .allow(let rule):
                         let event = commandEvent(portal.statement, commandClass: info.commandClass.rawValue, tables: info.tables, rule: rule, parameters: portal.parameters)
                         trackerOps.append(.command(event, portal.statement, statementName: portal.statementName, formats: portal.resultFormats))
                         forward.append(bytes)
-                    case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
+                    case .refuse(let rule, let reason):
                         trackerOps.append(.audit(denialEvent(portal.statement, rule: rule, reason: reason)))
                         discardUntilSync = policyDenial(rule: rule, reason: reason)
                     }
@@ -192,12 +192,12 @@ struct PostgresRelay: Sendable {
                 case .functionCall(let call):
                     let text = "-- function call: oid \(call.functionOID) with \(call.arguments.count) argument(s)"
                     // A function call's side effects are unknown: it counts as a write.
-                    switch check(text, "write") {
+                    switch await decide(text, SQLStatementInfo(commandClass: .write, verb: "FUNCTION CALL")) {
                     case .allow(let rule):
                         trackerOps.append(.command(commandEvent(text, commandClass: "write", tables: [], rule: rule, parameters: nil), text, statementName: nil, formats: []))
                         trackerOps.append(.ready(inject: nil))
                         forward.append(bytes)
-                    case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
+                    case .refuse(let rule, let reason):
                         trackerOps.append(.audit(denialEvent(text, rule: rule, reason: reason)))
                         forward.append(sync)
                         trackerOps.append(.ready(inject: policyDenial(rule: rule, reason: reason)))
@@ -299,10 +299,38 @@ struct PostgresRelay: Sendable {
         return SQLStatementSplitter.split(sql, dialect: .postgres, backslashEscapes: backslashEscapes)
     }
 
-    private func check(_ statement: String, _ commandClass: String) -> PolicyDecision {
-        context.policy.evaluate(PolicyRequest(identity: identity, connection: connection.name, protocol: "postgres",
-                                              command: statement, commandClass: commandClass))
+    /// What the relay does with one statement.
+    private enum Verdict {
+        case allow(rule: String)
+        case refuse(rule: String, reason: String)
     }
+
+    /// Asks the policy about one statement, with the grants the identity holds now. A
+    /// statement that needs approval is refused, and an access request for exactly it is
+    /// filed (or found, if the client retries) so the message can name it.
+    private func decide(_ statement: String, _ info: SQLStatementInfo) async -> Verdict {
+        let request = PolicyRequest(identity: identity, connection: connection.name, protocol: "postgres", command: statement,
+                                    commandClass: info.commandClass.rawValue, objects: info.tables, riskFlags: info.flags,
+                                    grants: context.access.grants(subject: identity.subject, connection: connection.name))
+        switch context.policy.evaluate(request) {
+        case .allow(let rule):
+            return .allow(rule: rule)
+        case .deny(let rule, let reason):
+            return .refuse(rule: rule, reason: reason)
+        case .requireApproval(let rule, let reason, let requirement):
+            do {
+                let filed = try await context.access.create(identity: identity, connection: connection.name, statement: statement,
+                                                            duration: Self.approvalGrantDuration, reason: "requested by the gateway: \(reason)",
+                                                            rule: rule, requirement: requirement)
+                return .refuse(rule: rule, reason: "\(reason); approval needed: access request \(filed.id) is pending (an approver runs `\(filed.approveCommand)`), then run the statement again")
+            } catch {
+                return .refuse(rule: rule, reason: "\(reason); approval needed, but the access request could not be filed (\(error)); ask with `auditctl access request`")
+            }
+        }
+    }
+
+    /// How long a grant lasts when the gateway files the request for a refused statement.
+    static let approvalGrantDuration: TimeInterval = 3600
 
     private func commandEvent(_ statement: String, commandClass: String, tables: [String], rule: String, parameters: [AuditValue]?) -> AuditEvent {
         var fields: [String: AuditValue] = [

@@ -11,6 +11,7 @@ struct PostgresSessionContext: Sendable {
     var verifier: TokenVerifier
     var store: any AuditStore
     var policy: any PolicyEvaluating
+    var access: AccessRequestStore
     var registry: SessionRegistry
     var serverTLS: NIOSSLContext
     var upstreamTLS: [String: NIOSSLContext]

@@ -22,6 +22,8 @@ public final class GatewayRuntime: Sendable {
     public let sessions = SessionRegistry()
     /// The interim connection policy built from each connection's groups.
     public let policy: any PolicyEvaluating
+    /// Just-in-time access requests and grants (rebuilt from the trail by ``prepare()``).
+    public let access: AccessRequestStore
 
     /// The `iss` of tokens this node issues.
     public static func issuer(forNode nodeID: String) -> String { "urn:auditgateway:node:\(nodeID)" }
@@ -68,8 +70,42 @@ public final class GatewayRuntime: Sendable {
             try JSONLinesExportSink(path: export == "-" ? nil : export).attach(to: store)
         }
         AuditMetrics.attach(to: store)
+        access = AccessRequestStore(store: store)
         policy = ConnectionGroupPolicy(rules: Dictionary(uniqueKeysWithValues: configuration.connections.map {
             ($0.name, ConnectionGroupPolicy.Rule(groups: Set($0.allowGroups), readOnlyGroups: Set($0.readOnlyGroups)))
         }))
+    }
+
+    /// Start-up work that reads the audit trail: ends the sessions a previous run left open
+    /// and rebuilds access requests and grants. Call once, before the listeners start.
+    public func prepare() async throws {
+        try await endOrphanedSessions()
+        try await access.load()
+    }
+
+    /// Sessions are node-local: any the trail still shows as open belonged to a previous run
+    /// of this node that stopped without ending them (a crash, a kill). Record their end now,
+    /// with reason `gateway_restarted`, so the trail has no session without an end.
+    func endOrphanedSessions() async throws {
+        var ended = 0
+        var seen = Set<String>()
+        while true {
+            let open = try await store.sessions(SessionQuery(activeOnly: true, limit: AuditQuery.maxLimit)).filter { !seen.contains($0.id) }
+            if open.isEmpty { break }
+            seen.formUnion(open.map(\.id))
+            let events = open.map { session in
+                var event = AuditEvent(type: .sessionEnd, sessionID: session.id, connection: session.connection, protocol: session.protocol,
+                                       fields: [AuditField.reason: "gateway_restarted", "started": .string(TimeArgument.format(session.startedAt))])
+                event.subject = session.subject
+                event.actors = session.actors
+                event.tokenID = session.tokenID
+                return event
+            }
+            _ = try await store.append(contentsOf: events)
+            ended += events.count
+        }
+        if ended > 0 {
+            logger.warning("ended sessions a previous run left open", metadata: ["sessions": "\(ended)", "reason": "gateway_restarted"])
+        }
     }
 }

@@ -28,7 +28,7 @@ public enum GatewayService {
             let context = PostgresSessionContext(
                 configuration: runtime.configuration,
                 connections: Dictionary(uniqueKeysWithValues: runtime.configuration.connections.map { ($0.name, $0) }),
-                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, registry: runtime.sessions,
+                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, registry: runtime.sessions,
                 serverTLS: try TLSContexts.server(runtime.certificate), upstreamTLS: upstreamTLS,
                 recordings: runtime.dataDirectory.recordings, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
             services.append(.init(service: PostgresListener(context: context, address: address, onListening: onPostgresListening)))

@@ -17,9 +17,12 @@ struct PostgresGateway {
     var dataDirectory: String { directory.file("data") }
     var certificate: String { dataDirectory + "/tls/gateway.crt" }
 
-    /// - Parameter variants: more connections like `orders` (same server, role and groups),
-    ///   by name, each with its own extra settings, e.g. `["orders-idle": ["idle_timeout: 1s"]]`.
-    static func start(variants: [String: [String]] = [:], extraConnectionYAML: String = "") throws -> PostgresGateway {
+    /// - Parameters:
+    ///   - variants: more connections like `orders` (same server, role and groups), by name,
+    ///     each with its own extra settings, e.g. `["orders-idle": ["idle_timeout: 1s"]]`.
+    ///   - policyYAML: a policy document; when given, gatewayd runs with it (`policy.file`)
+    ///     instead of the connections' group lists.
+    static func start(variants: [String: [String]] = [:], extraConnectionYAML: String = "", policyYAML: String? = nil) throws -> PostgresGateway {
         let postgres = try TestServers.postgres()
         let variantYAML = variants.keys.sorted().map { name in
             (["  - name: \(name)", "    protocol: postgres", "    address: \(postgres.host):\(postgres.port)", "    database: app", "    username: app",
@@ -42,6 +45,7 @@ struct PostgresGateway {
         dev_issuer: true
         listeners:
           postgres: 127.0.0.1:\(port)
+        \(policyYAML == nil ? "" : "policy:\n  file: policy.yaml")
         connections:
           - name: orders
             protocol: postgres
@@ -74,6 +78,19 @@ struct PostgresGateway {
         \(extraConnectionYAML)
         """)
         try directory.write("plain.password", "plainpass\n")
+        if let policyYAML { try directory.write("policy.yaml", policyYAML) }
+        let process = try launch(directory)
+        let mint = try ChildProcess.run("auditctl", ["token", "mint", "--data-dir", directory.file("data"), "--subject", "auditor", "--group", "auditors"])
+        guard mint.status == 0 else {
+            Issue.record("auditctl token mint failed: \(mint.stderr)")
+            throw CancellationError()
+        }
+        return PostgresGateway(directory: directory, process: process, postgres: postgres, port: port,
+                               adminServer: "http://127.0.0.1:\(adminPort)", adminToken: mint.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Starts gatewayd on `directory`'s configuration and waits until it serves.
+    private static func launch(_ directory: TemporaryDirectory) throws -> ChildProcess.Running {
         let process = try ChildProcess.start("gatewayd", ["--config", directory.file("gatewayd.yaml")],
                                              environment: ["PG_APP_PASSWORD": "apppass", "PG_MD5_PASSWORD": "md5pass"])
         let deadline = Date().addingTimeInterval(60)
@@ -84,13 +101,14 @@ struct PostgresGateway {
             }
             usleep(50_000)
         }
-        let mint = try ChildProcess.run("auditctl", ["token", "mint", "--data-dir", directory.file("data"), "--subject", "auditor", "--group", "auditors"])
-        guard mint.status == 0 else {
-            Issue.record("auditctl token mint failed: \(mint.stderr)")
-            throw CancellationError()
-        }
-        return PostgresGateway(directory: directory, process: process, postgres: postgres, port: port,
-                               adminServer: "http://127.0.0.1:\(adminPort)", adminToken: mint.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        return process
+    }
+
+    /// The same gateway (configuration, data directory, ports) started again, after this
+    /// one's process has gone.
+    func restarted() throws -> PostgresGateway {
+        PostgresGateway(directory: directory, process: try Self.launch(directory), postgres: postgres, port: port,
+                        adminServer: adminServer, adminToken: adminToken)
     }
 
     /// A development token for `subject`.
