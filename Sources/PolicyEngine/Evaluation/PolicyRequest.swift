@@ -109,11 +109,17 @@ public struct SessionSettings: Sendable, Hashable {
 public protocol PolicyEvaluating: Sendable {
     func evaluate(_ request: PolicyRequest) -> PolicyDecision
 
+    /// The decision together with the grant that made it, if one did (see ``PolicyVerdict``).
+    func decide(_ request: PolicyRequest) -> PolicyVerdict
+
     /// Settings for a session the policy allowed (`request.command` is nil).
     func sessionSettings(_ request: PolicyRequest) -> SessionSettings
 }
 
 extension PolicyEvaluating {
+    /// The decision alone: policies without grants.
+    public func decide(_ request: PolicyRequest) -> PolicyVerdict { PolicyVerdict(decision: evaluate(request)) }
+
     /// No masking profile, no limits beyond the connection's, recording on.
     public func sessionSettings(_ request: PolicyRequest) -> SessionSettings { SessionSettings() }
 }
