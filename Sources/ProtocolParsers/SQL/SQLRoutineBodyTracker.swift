@@ -1,17 +1,30 @@
-/// Follows `psql`'s heuristic for SQL-standard routine bodies: in a statement starting
-/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN ATOMIC` opens a body, `CASE` nests
-/// inside it, and `END` closes; semicolons inside do not end the statement. Only tokens
-/// outside parentheses count.
+/// Finds SQL-standard routine bodies as the PostgreSQL server's grammar does: in a
+/// statement starting `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN ATOMIC` (outside
+/// parentheses) opens a body whose statements each end in a semicolon, and the body closes
+/// at the first `END` that stands where a body statement would start (right after
+/// `ATOMIC` or after a semicolon). Semicolons inside the body do not end the statement.
+///
+/// `END` and `CASE` elsewhere in the body are ignored: they may close a `CASE` expression
+/// or be plain labels (`SELECT 1 AS case`, `SELECT 1 case`, `t.end`), and counting them, as
+/// `psql`'s heuristic does, would let a label keep the body "open" past its real end and hide
+/// the statements after it. The server never reads `END` as a statement inside a body
+/// (`END` as COMMIT is a top-level statement only), and rejects a routine defined inside a
+/// body, so bodies do not nest.
 struct SQLRoutineBodyTracker {
     private enum Prefix { case start, create, createOr, createOrReplace, routine, other }
     private var prefix = Prefix.start
     private var parenDepth = 0
-    private var beginDepth = 0
     private var pendingBegin = false
+    /// Inside a body, and the next token starts a body statement.
+    private var atBodyStatementStart = false
 
-    var insideBody: Bool { beginDepth > 0 }
+    private(set) var insideBody = false
 
     mutating func observe(_ token: SQLToken, bytes: UnsafeBufferPointer<UInt8>) {
+        if insideBody {
+            observeInsideBody(token, bytes: bytes)
+            return
+        }
         if token.kind == .operatorOrPunctuation && token.range.count == 1 {
             let b = bytes[token.range.lowerBound]
             if b == UInt8(ascii: "(") { parenDepth += 1 } else if b == UInt8(ascii: ")") { parenDepth = max(0, parenDepth - 1) }
@@ -19,7 +32,11 @@ struct SQLRoutineBodyTracker {
         let isWord = token.kind == .keywordOrIdentifier
         if pendingBegin {
             pendingBegin = false
-            if isWord && parenDepth == 0 && Self.equals(bytes, token.range, "ATOMIC") { beginDepth += 1 }
+            if isWord && parenDepth == 0 && Self.equals(bytes, token.range, "ATOMIC") {
+                insideBody = true
+                atBodyStatementStart = true
+                return
+            }
         }
         guard isWord else {
             if prefix != .routine { prefix = .other }
@@ -36,16 +53,20 @@ struct SQLRoutineBodyTracker {
         case .createOr: prefix = Self.equals(bytes, token.range, "REPLACE") ? .createOrReplace : .other
         case .createOrReplace: prefix = Self.isRoutineWord(bytes, token.range) ? .routine : .other
         case .routine:
-            guard parenDepth == 0 else { return }
-            if Self.equals(bytes, token.range, "BEGIN") {
-                pendingBegin = true
-            } else if Self.equals(bytes, token.range, "CASE") {
-                if beginDepth > 0 { beginDepth += 1 }
-            } else if Self.equals(bytes, token.range, "END") {
-                if beginDepth > 0 { beginDepth -= 1 }
-            }
+            if parenDepth == 0 && Self.equals(bytes, token.range, "BEGIN") { pendingBegin = true }
         case .other: return
         }
+    }
+
+    private mutating func observeInsideBody(_ token: SQLToken, bytes: UnsafeBufferPointer<UInt8>) {
+        if token.kind == .semicolon {
+            atBodyStatementStart = true
+            return
+        }
+        if atBodyStatementStart && token.kind == .keywordOrIdentifier && Self.equals(bytes, token.range, "END") {
+            insideBody = false
+        }
+        atBodyStatementStart = false
     }
 
     private static func isRoutineWord(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {

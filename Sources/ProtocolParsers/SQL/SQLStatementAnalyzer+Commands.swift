@@ -99,6 +99,10 @@ extension SQLStatementAnalyzer {
             } else if kw(lo + 1) == .role || (kw(lo + 1) == .session && kw(lo + 2) == .authorization) {
                 flags.insert(.roleOrGrantChange)
                 result = Result(commandClass: .dcl, verb: phrase(lo..<min(lo + (kw(lo + 1) == .role ? 2 : 3), end)))
+            } else if verbWord(lo + 1) == "SESSION_AUTHORIZATION" {
+                // The parameter form of RESET SESSION AUTHORIZATION.
+                flags.insert(.roleOrGrantChange)
+                result = Result(commandClass: .dcl, verb: "RESET SESSION AUTHORIZATION")
             } else {
                 result = Result(commandClass: .utility, verb: verbWord(lo))
             }
@@ -373,7 +377,7 @@ extension SQLStatementAnalyzer {
                 }
                 if command == .alter { inspectAlterTable((n..<end), depth: depth) }
             }
-        case "INDEX" where command == .create, "TRIGGER" where command == .create, "POLICY":
+        case "INDEX" where command == .create, "TRIGGER", "POLICY", "RULE" where command != .create:
             if let on = firstTopLevel(.on, in: n..<end, depth: depth) {
                 var t = on + 1
                 if kw(t) == .only { t += 1 }
@@ -527,6 +531,11 @@ extension SQLStatementAnalyzer {
         case .constraints:
             return Result(commandClass: .transaction, verb: "SET CONSTRAINTS")
         default:
+            // `SET session_authorization TO ...` is SET SESSION AUTHORIZATION in parameter form.
+            if verbWord(k) == "SESSION_AUTHORIZATION" {
+                flags.insert(.roleOrGrantChange)
+                return Result(commandClass: .dcl, verb: "SET SESSION AUTHORIZATION")
+            }
             return Result(commandClass: .utility, verb: "SET")
         }
     }
