@@ -59,10 +59,10 @@ public struct StreamingTextMasker: Sendable {
     }
 
     private mutating func process(isFinal: Bool) -> [UInt8] {
-        let buffer = pending
+        let engine = self.engine, before = self.before
         var counts = self.counts
         var out: [UInt8] = []
-        let (decided, unchanged) = buffer.withUnsafeBufferPointer { bytes -> (Int, Bool) in
+        let (decided, unchanged) = pending.withUnsafeBufferPointer { bytes -> (Int, Bool) in
             let text = ScanText(bytes, isFinal: isFinal, before: before)
             let first = engine.scanner.next(in: text, from: 0)
             if case .end = first { return (bytes.count, true) }
@@ -70,10 +70,9 @@ public struct StreamingTextMasker: Sendable {
             return (engine.appendMasked(text, scanner: engine.scanner, first: first, to: &out, counts: &counts), false)
         }
         self.counts = counts
-        if unchanged { out = buffer }  // nothing matched: pass the bytes on without copying
-        if decided > 0 { before = buffer[decided - 1] }
-        if decided == buffer.count {
-            pending = []
+        if decided > 0 { self.before = pending[decided - 1] }
+        if unchanged {
+            swap(&out, &pending)  // nothing matched: pass the bytes on without copying
         } else {
             pending.removeFirst(decided)
         }
