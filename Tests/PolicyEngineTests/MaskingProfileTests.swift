@@ -49,6 +49,8 @@ struct MaskingProfileTests {
         Invalid(columns: [Column(match: "", action: "redact")], detectors: [], code: .emptyPattern,
                 field: "columns[0].match", mentions: "empty"),
         Invalid(columns: [Column(match: "orders.", action: "redact")], detectors: [], code: .emptyPattern,
+                field: "columns[0].match", mentions: "'orders.' is not a column pattern"),
+        Invalid(columns: [Column(match: "public..email", action: "redact")], detectors: [], code: .emptyPattern,
                 field: "columns[0].match", mentions: "empty"),
         Invalid(columns: [Column(match: "email", action: "redact"), Column(match: "email", action: "pseudonym", connections: ["b"])],
                 detectors: [], code: .duplicateRule, field: "columns[1]", mentions: "'column:email'"),

@@ -11,7 +11,7 @@ public struct MaskingProfile: Sendable, Hashable {
 
     /// A profile from typed rules.
     ///
-    /// - Throws: ``MaskingConfigurationError`` for an empty column pattern, a `partial` keep
+    /// - Throws: ``MaskingConfigurationError`` for a column pattern with an empty part, a `partial` keep
     ///   outside ``MaskingAction/keepRange``, two rules with one name, or one detector listed twice.
     public init(name: String, columnRules: [MaskingColumnRule] = [], detectorRules: [MaskingDetectorRule] = []) throws(MaskingConfigurationError) {
         var names: [String: String] = [:]  // rule name → field that used it first
@@ -24,9 +24,10 @@ public struct MaskingProfile: Sendable, Hashable {
         }
         for (index, rule) in columnRules.enumerated() {
             let field = "columns[\(index)]"
-            guard !rule.match.isEmpty, !rule.match.hasSuffix(".") else {
+            let match = rule.match
+            guard !match.isEmpty, !match.hasPrefix("."), !match.hasSuffix("."), !match.contains("..") else {
                 throw MaskingConfigurationError(.emptyPattern, field: field + ".match",
-                                                message: "the column pattern is empty; write a column name or glob such as email, orders.email or *card*")
+                                                message: "'\(match)' is not a column pattern (a name or part is empty); write a column name or glob such as email, orders.email or *card*")
             }
             try Self.validate(rule.action, field: field)
             try claim(rule.name, field)
