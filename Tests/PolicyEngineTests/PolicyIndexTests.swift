@@ -28,7 +28,7 @@ struct PolicyIndexTests {
     static let actorPatterns = actors + ["agent:*", "*"]
     static let classes = ["read", "write", "ddl", "dcl", "admin"]
     static let objects = ["public.orders", "orders", "billing.payments", "hr.salaries"]
-    static let objectPatterns = ["public.orders", "orders", "*.payments", "hr.*", "*"]
+    static let objectPatterns = ["public.orders", "orders", "*.payments", "hr.*", "*", #"hr\.salaries"#, "public.ord*"]
 
     static func pick<T>(_ values: [T], _ generator: inout Generator) -> T {
         values[Int(generator.next() % UInt64(values.count))]

@@ -14,6 +14,9 @@ final class CompiledPolicy: Sendable {
     private let groups: PolicyRuleIndex
     private let actors: PolicyRuleIndex
     private let classes: PolicyRuleIndex
+    /// Rules by the last name part of their SQL object patterns (a table's own name): a
+    /// statement's tables must meet one before the full patterns are tried.
+    private let objectNames: PolicyRuleIndex
     /// Rules without a `checks` condition.
     private let checksUnconstrained: [UInt64]
     /// Per risk flag (in `SQLRiskFlag.allCases` order), the rules whose checks name it.
@@ -38,14 +41,15 @@ final class CompiledPolicy: Sendable {
         classes = PolicyRuleIndex(
             rules.map { $0.classes.map { $0.sorted().map(PolicyGlob.init(literal:)) } },
             words: words, starIsUnconstrained: false, ignoresCase: true)
+        objectNames = PolicyRuleIndex(rules.map(\.objectNameGlobs), words: words, starIsUnconstrained: false)
         var checksUnconstrained = [UInt64](repeating: 0, count: words)
-        var checkRules = [[Int32]](repeating: [], count: SQLRiskFlag.allCases.count)
+        var checkRules = [[Int32]](repeating: [], count: Self.flagOrder.count)
         var commandRules = [UInt64](repeating: 0, count: words)
         var denyRules = [UInt64](repeating: 0, count: words)
         for (index, rule) in rules.enumerated() {
             let bit: UInt64 = 1 << UInt64(index & 63)
             if let checks = rule.checks {
-                for flag in checks { checkRules[SQLRiskFlag.allCases.firstIndex(of: flag)!].append(Int32(index)) }
+                for flag in checks { checkRules[Self.flagOrder.firstIndex(of: flag)!].append(Int32(index)) }
             } else {
                 checksUnconstrained[index >> 6] |= bit
             }
@@ -58,6 +62,9 @@ final class CompiledPolicy: Sendable {
         self.commandRules = commandRules
         self.denyRules = denyRules
     }
+
+    /// Risk flags in a fixed order (indexes into `checkRules`).
+    private static let flagOrder = SQLRiskFlag.allCases
 
     /// What the evaluation found: the deciding rules and the covering grant (if it was looked up).
     struct Outcome {
@@ -73,7 +80,7 @@ final class CompiledPolicy: Sendable {
     func evaluate(_ request: PolicyRequest, stopAtAllow: Bool = false) -> Outcome {
         var outcome = Outcome()
         var grants = PolicyGrantLookup()
-        let isSQL = PolicyVocabulary.sqlProtocols.contains(request.protocol)
+        let isSQL = PolicyVocabulary.isSQL(request.protocol)
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * words) { buffer in
             let candidates = UnsafeMutableBufferPointer(rebasing: buffer[0..<words])
             let scratch = UnsafeMutableBufferPointer(rebasing: buffer[words..<(2 * words)])
@@ -149,9 +156,17 @@ final class CompiledPolicy: Sendable {
         if anyChecks {
             for word in 0..<words { scratch[word] = checksUnconstrained[word] }
             for flag in request.riskFlags {
-                for rule in checkRules[SQLRiskFlag.allCases.firstIndex(of: flag)!] {
+                for rule in checkRules[Self.flagOrder.firstIndex(of: flag)!] {
                     scratch[Int(rule) >> 6] |= 1 << UInt64(rule & 63)
                 }
+            }
+            guard intersect() else { return false }
+        }
+        if objectNames.isConstrained && PolicyVocabulary.isSQL(request.protocol) {
+            objectNames.start(scratch)
+            for object in request.objects {
+                let name = object.utf8.lastIndex(of: UInt8(ascii: ".")).map { String(object[object.utf8.index(after: $0)...]) } ?? object
+                objectNames.collect(name, into: scratch)
             }
             guard intersect() else { return false }
         }

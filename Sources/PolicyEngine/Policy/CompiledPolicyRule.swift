@@ -1,8 +1,9 @@
 import Foundation
 import ProtocolParsers
 
-/// A rule ready for evaluation: patterns compiled, decision texts prepared.
-struct CompiledPolicyRule: Sendable {
+/// A rule ready for evaluation: patterns compiled, decision texts prepared. A class, so the
+/// evaluator's walk over candidates retains one reference per rule rather than every field.
+final class CompiledPolicyRule: Sendable {
     let name: String
     let effect: PolicyEffect
     let denyReason: String
@@ -26,6 +27,10 @@ struct CompiledPolicyRule: Sendable {
     /// Whether the conditions the rule index does not cover (depth, objects, time, grant) are
     /// checked per rule.
     let hasResidualConditions: Bool
+
+    /// For SQL objects: globs one of which a touched table's own name (its last part) must
+    /// match; nil when the rule has no object condition or one matched on whole names.
+    let objectNameGlobs: [PolicyGlob]?
 
     /// How unqualified SQL names meet qualified object patterns for this rule.
     let qualification: PolicyObjectPattern.Qualification
@@ -66,8 +71,10 @@ struct CompiledPolicyRule: Sendable {
             var compiled: [PolicyObjectPattern] = []
             for pattern in patterns { compiled.append(try PolicyObjectPattern(pattern)) }
             objects = compiled
+            objectNameGlobs = compiled.contains(where: \.matchesWholeName) ? nil : compiled.map { $0.parts[$0.parts.count - 1] }
         } else {
             objects = nil
+            objectNameGlobs = nil
         }
         checks = match.checks
         time = match.time
@@ -115,6 +122,6 @@ struct CompiledPolicyRule: Sendable {
             guard let commandClass = request.commandClass, classes.contains(commandClass.lowercased()) else { return false }
         }
         if let checks, checks.isDisjoint(with: request.riskFlags) { return false }
-        return residualMatches(request, isSQL: PolicyVocabulary.sqlProtocols.contains(request.protocol), grants: &grants)
+        return residualMatches(request, isSQL: PolicyVocabulary.isSQL(request.protocol), grants: &grants)
     }
 }

@@ -14,15 +14,15 @@
 /// (write `orders` or `*.orders` for that).
 ///
 /// For other protocols (paths, resources) the whole pattern is one glob over the whole object.
-struct PolicyObjectPattern: Sendable, Hashable {
+final class PolicyObjectPattern: Sendable {
     /// The pattern as written.
     let pattern: String
     /// One glob per dotted part, in order.
     let parts: [PolicyGlob]
     /// The whole pattern as one glob (non-SQL protocols, and patterns with `\.`).
     let whole: PolicyGlob
-    /// The pattern has an escaped dot: match whole names.
-    private let matchesWholeName: Bool
+    /// The pattern has an escaped dot: it is matched against whole names.
+    let matchesWholeName: Bool
 
     /// How an object whose name has fewer parts than the pattern is judged.
     enum Qualification: Sendable {

@@ -7,8 +7,11 @@ public enum PolicyVocabulary {
     /// Protocols the gateway speaks.
     public static let protocols: [String] = ["postgres", "mysql", "ssh", "http", "kubernetes"]
 
-    /// Protocols whose commands are SQL and whose objects are dotted table names.
-    static let sqlProtocols: Set<String> = ["postgres", "mysql"]
+    /// Whether commands of `name` are SQL and their objects dotted table names.
+    @inline(__always)
+    static func isSQL(_ name: String) -> Bool {
+        name == "postgres" || name == "mysql"
+    }
 
     /// SQL statement classes (see `SQLCommandClass`).
     public static let sqlClasses: [String] = SQLCommandClass.allCases.map(\.rawValue)
