@@ -4,12 +4,13 @@ import ArgumentParser
 ///
 /// `audit-bench appends` measures durable appends per second (group commit vs one
 /// transaction per event); `audit-bench tokens` measures token verifications per second;
-/// `audit-bench masking` measures masking throughput in MB/s.
+/// `audit-bench masking` measures masking throughput in MB/s; `audit-bench policy` measures
+/// SQL classification and policy evaluation per statement.
 @main
 struct AuditBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit-bench",
-        abstract: "Benchmarks for AuditGateway's audit store, token verification and masking.",
-        subcommands: [AppendBench.self, TokenBench.self, MaskingBench.self]
+        abstract: "Benchmarks for AuditGateway's audit store, token verification, masking and policy.",
+        subcommands: [AppendBench.self, TokenBench.self, MaskingBench.self, PolicyBench.self]
     )
 }
