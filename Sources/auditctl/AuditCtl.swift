@@ -9,7 +9,7 @@ struct AuditCtl: AsyncParsableCommand {
         discussion: """
         Online commands talk to the admin API at $AUDIT_SERVER (default http://127.0.0.1:18080)
         with the token in $AUDIT_TOKEN (or --token-file); the token's identity must be in the
-        gateway's admin group. `verify --store` works offline on a store file.
+        gateway's admin group. `verify --store` and `policy check|test` work offline.
 
         Exit codes:
           0   success
@@ -17,8 +17,9 @@ struct AuditCtl: AsyncParsableCommand {
           2   not found (session, recording)
           3   refused by the gateway (missing, invalid or non-admin token)
           4   gateway unreachable, or it answered with an error
+          6   policy test: a decision denies or needs approval (1: the policy files have problems)
           64  bad command line
         """,
-        subcommands: [TokenCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self, AccessCommand.self]
+        subcommands: [TokenCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self, AccessCommand.self, PolicyCommand.self]
     )
 }
