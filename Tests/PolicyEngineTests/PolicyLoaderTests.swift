@@ -136,6 +136,10 @@ struct PolicyLoaderTests {
         #expect(T.messages(Self.rule("effect: require_approval\napprovers: { subjects: [carol] }\napprovals: 2")) == [
             "a.yaml:6: rules[0].approvals: needs 2 approvals but only 1 approver subject(s) and no group are named, so it can never be approved",
         ])
+        #expect(T.messages(Self.rule("effect: require_approval\napprovers: { groups: [dba], subjects: [] }")) == [])
+        #expect(T.messages(Self.rule("effect: require_approval\napprovers: { groups: [], subjects: [] }")) == [
+            "a.yaml:5: rules[0].approvers: names no approver; give at least one group or subject",
+        ])
         #expect(T.messages(Self.rule("effect: require_approval\napprovers: {}")) == [
             "a.yaml:5: rules[0].approvers: names no approver; give at least one group or subject",
         ])

@@ -138,8 +138,8 @@ struct PolicyDocumentParser {
                        "a require_approval rule needs approvers: { groups: [...], subjects: [...] }")
             return nil
         }
-        let groups = approvers.strings("groups")?.compactMap { $0.scalar(in: file, issues) } ?? []
-        let subjects = approvers.strings("subjects")?.compactMap { $0.scalar(in: file, issues) } ?? []
+        let groups = approvers.strings("groups", allowEmpty: true)?.compactMap { $0.scalar(in: file, issues) } ?? []
+        let subjects = approvers.strings("subjects", allowEmpty: true)?.compactMap { $0.scalar(in: file, issues) } ?? []
         if groups.isEmpty && subjects.isEmpty {
             issues.add(file, approvers.line, approvers.field, "names no approver; give at least one group or subject")
         }

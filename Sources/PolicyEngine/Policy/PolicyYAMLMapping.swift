@@ -97,14 +97,15 @@ struct PolicyYAMLMapping {
     }
 
     /// A list of text values, each with its line and field; a lone value counts as a list
-    /// of one. An empty list is reported (it would match nothing).
-    func strings(_ key: String) -> [PolicyYAMLValue]? {
+    /// of one. An empty list is reported (as a condition it would match nothing) unless
+    /// `allowEmpty`.
+    func strings(_ key: String, allowEmpty: Bool = false) -> [PolicyYAMLValue]? {
         guard let value = value(key) else { return nil }
         switch value.node {
         case .scalar:
             return [value]
         case .sequence(let sequence):
-            guard !sequence.isEmpty else {
+            guard !sequence.isEmpty || allowEmpty else {
                 issues.add(file, value.line, value.field, "is an empty list, which matches nothing; leave the key out to match anything")
                 return nil
             }
