@@ -22,8 +22,8 @@ public struct PolicyMatch: Sendable, Hashable {
     public var maxDepth: Int?
     /// Command classes (from ``PolicyVocabulary/commandClasses``).
     public var classes: [String]?
-    /// Objects the command touches (patterns, see ``PolicyMatch``'s documentation); any one
-    /// touched object must match one of them.
+    /// Object patterns (dotted table names for SQL, whole paths otherwise; see
+    /// Docs/policy.md); any one touched object must match one of them.
     public var objects: [String]?
     /// Risk flags; any one of them must be found in the command.
     public var checks: Set<SQLRiskFlag>?
