@@ -376,7 +376,9 @@ public final class SQLiteAuditStore: AuditStore {
             }
         }
         guard let syncer else {
-            resumeQueue.async(execute: resume)
+            // A few appenders are resumed at once (each resume only schedules a task); hundreds
+            // are handed to a queue beside the writer, which moves on to the next batch.
+            if batch.count <= 16 { resume() } else { resumeQueue.async(execute: resume) }
             return
         }
         let events = records.count

@@ -29,7 +29,10 @@ struct PostgresListener: Service {
             try await server.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await client in inbound {
-                        group.addTask { await PostgresSession(context: context).run(client) }
+                        // The session runs on its client channel's event loop (see EventLoopTaskExecutor).
+                        group.addTask(executorPreference: EventLoopTaskExecutor(client.channel.eventLoop)) {
+                            await PostgresSession(context: context).run(client)
+                        }
                     }
                 }
             }

@@ -37,20 +37,19 @@ struct PostgresRelay: Sendable {
                                        header: AsciicastHeader(width: 120, height: 40, timestamp: Date(), title: "postgres \(connection.name) \(session.id)", env: nil),
                                        identity: identity, connection: connection.name, protocol: "postgres")
         state.touch()  // the idle clock starts when the client can send, not when the session began
-        // Outcomes are stored after the fact, beside the relay; a task of its own (not a
-        // child of this one) so that it drains every outcome even if the session is cancelled.
-        let (outcomes, outcomeSink) = AsyncStream.makeStream(of: [AuditEvent].self)
-        let outcomeWriter = Task { [store = context.store] in
-            for await events in outcomes { _ = try? await store.append(contentsOf: events) }
-        }
+        // Outcomes are stored after the fact: with the next statement, or by a flusher of
+        // their own (not a child of this task, so it stores every outcome even if the
+        // session is cancelled).
+        let outcomes = PendingOutcomes()
+        let outcomeFlusher = Task { [store = context.store] in await outcomes.flush(to: store) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reader = clientReader
-                try await clientToUpstream(&reader, client: client, upstream: upstream, recorder: recorder)
+                try await clientToUpstream(&reader, client: client, upstream: upstream, recorder: recorder, outcomes: outcomes)
             }
             group.addTask {
                 var reader = upstreamReader
-                try await upstreamToClient(&reader, client: client, recorder: recorder, outcomes: outcomeSink)
+                try await upstreamToClient(&reader, client: client, recorder: recorder, outcomes: outcomes)
             }
             group.addTask { try await watchdog(client: client) }
             do {
@@ -72,8 +71,8 @@ struct PostgresRelay: Sendable {
                 }
             }
         }
-        outcomeSink.finish()
-        await outcomeWriter.value
+        outcomes.finish()
+        await outcomeFlusher.value
         try? await recorder.finish()
     }
 
@@ -94,7 +93,7 @@ struct PostgresRelay: Sendable {
     }
 
     private func clientToUpstream(_ reader: inout PostgresFrameReader<PostgresFrontendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-                                  upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>, recorder: RecordingWriter) async throws {
+                                  upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>, recorder: RecordingWriter, outcomes pending: PendingOutcomes) async throws {
         var statements: [String: Prepared] = [:]
         var portals: [String: Portal] = [:]
         var discardUntilSync: ByteBuffer?
@@ -224,7 +223,7 @@ struct PostgresRelay: Sendable {
 
             // Write-ahead: every event of this batch is stored, in one commit, before any of
             // it is forwarded. A denial's event shares the commit: if the trail cannot take
-            // it, the session ends too (fail closed).
+            // it, the session ends too (fail closed). Earlier statements' outcomes ride along.
             var events: [AuditEvent] = []
             var transcript: [String] = []
             for op in trackerOps {
@@ -241,9 +240,10 @@ struct PostgresRelay: Sendable {
             }
             var auditSeqs: [Int64] = []
             if !events.isEmpty {
-                let records: [AuditRecord]
+                let carried = pending.takeAll()
+                let records: ArraySlice<AuditRecord>
                 do {
-                    records = try await context.store.append(contentsOf: events)
+                    records = try await context.store.append(contentsOf: carried + events).dropFirst(carried.count)
                 } catch {
                     state.end("audit_unavailable")
                     try? await client.write(PostgresWire.fatal("58000", "the audit trail cannot record this statement, so the gateway refuses it and ends the session (fail closed)"))
@@ -373,7 +373,7 @@ struct PostgresRelay: Sendable {
     // MARK: Upstream → client
 
     private func upstreamToClient(_ reader: inout PostgresFrameReader<PostgresBackendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-                                  recorder: RecordingWriter, outcomes outcomeSink: AsyncStream<[AuditEvent]>.Continuation) async throws {
+                                  recorder: RecordingWriter, outcomes pending: PendingOutcomes) async throws {
         var maskedColumns: Set<Int>?  // nil: no RowDescription seen for the current result
         var formats: [PostgresFormat] = []
         var rows = 0
@@ -495,7 +495,7 @@ struct PostgresRelay: Sendable {
                 }
             }
             if !out.isEmpty { try await client.write(contentsOf: out) }
-            if !outcomes.isEmpty { outcomeSink.yield(outcomes) }
+            pending.add(outcomes)
             for line in transcript { try? await recorder.output(line + "\r\n") }
         }
     }

@@ -189,7 +189,8 @@ struct PostgresSession: Sendable {
         } catch {
             throw PostgresUpstreamError(message: "connection \(connection.name): the gateway's credential is unavailable (\(error))")
         }
-        let upstream = try await PostgresUpstream.connect(to: connection, group: context.group)
+        // The upstream channel shares the client channel's event loop, where the session runs.
+        let upstream = try await PostgresUpstream.connect(to: connection, group: clientChannel.eventLoop)
         try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
             let (upstreamReader, greeting) = try await PostgresUpstream.handshake(
                 channel: upstream, inbound: upstreamInbound, outbound: upstreamOutbound, connection: connection, password: password,

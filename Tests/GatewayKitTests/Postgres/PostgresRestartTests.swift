@@ -9,7 +9,7 @@ struct PostgresRestartTests {
         let first = try PostgresGateway.start()
         defer { first.directory.remove() }
         let token = try first.token("survivor", groups: ["developers"])
-        let psql = try ChildProcess.start(path: "/usr/bin/env", ["psql", "-X", "-d", first.dsn("orders"), "-c", "select pg_sleep(30)"],
+        let psql = try ChildProcess.start(path: "/usr/bin/env", ["psql", "-X", "-d", first.dsn("orders"), "-c", "select pg_sleep(20) as survivor"],
                                           environment: ["PGPASSWORD": token])
         // Wait until the session is open and its statement was audited.
         let deadline = Date().addingTimeInterval(30)
@@ -33,5 +33,7 @@ struct PostgresRestartTests {
         let listing = try second.auditctl(["sessions", "list", "--subject", "survivor", "--json"])
         let sessions = (try? JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]]) ?? []
         #expect(sessions.count == 1 && sessions.first?["endReason"] as? String == "gateway_restarted", "\(listing.stdout)")
+        // The killed gateway could not cancel its statement; end it so no other test sees it.
+        _ = try second.superuser("select pg_cancel_backend(pid) from pg_stat_activity where query like '%as survivor'")
     }
 }

@@ -37,17 +37,25 @@ enum TestServers {
         startLock.lock()
         defer { startLock.unlock() }
         if let done = started[server] { return done }
+        // Output goes to files, not pipes: a server the script starts may keep a pipe open,
+        // and reading it to the end would then never return.
+        let base = NSTemporaryDirectory() + "agw-test-servers-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [repositoryRoot.appendingPathComponent("scripts/test-servers.sh").path, "start", server]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        process.standardError = FileHandle(forWritingAtPath: base + ".err")
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        while process.isRunning { usleep(50_000) }
+        let data = FileManager.default.contents(atPath: base + ".out") ?? Data()
+        let errorText = String(decoding: FileManager.default.contents(atPath: base + ".err") ?? Data(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
             Issue.record("scripts/test-servers.sh start \(server) failed (\(process.terminationStatus)):\n\(errorText)")
             throw CancellationError()
