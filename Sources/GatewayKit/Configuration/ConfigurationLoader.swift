@@ -208,9 +208,15 @@ public enum ConfigurationLoader {
         }
 
         if var policy = root.mapping("policy") {
-            config.policyFile = policy.string("file").map(absolute)
-            if let file = config.policyFile, !FileManager.default.isReadableFile(atPath: file) {
-                issues.add("policy.file", policy.lineOf("file"), "file \(file) does not exist or is not readable")
+            for key in ["file", "files"] {
+                let files = (key == "file" ? policy.string(key).map { [$0] } : policy.stringList(key)) ?? []
+                for file in files.map(absolute) {
+                    if FileManager.default.isReadableFile(atPath: file) {
+                        config.policyFiles.append(file)
+                    } else {
+                        issues.add("policy.\(key)", policy.lineOf(key), "file \(file) does not exist or is not readable")
+                    }
+                }
             }
             policy.reportUnknownKeys()
         }

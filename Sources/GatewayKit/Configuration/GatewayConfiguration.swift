@@ -15,8 +15,9 @@ public struct GatewayConfiguration: Sendable {
     public var devIssuer: Bool
     public var listeners: ListenerConfiguration
     public var connections: [ConnectionEntry]
-    /// Path of the policy file, when one is used.
-    public var policyFile: String?
+    /// Policy files, merged in order (see Docs/policy.md). Empty: the interim policy of the
+    /// connections' `allow_groups` / `read_only_groups`.
+    public var policyFiles: [String]
 
     public init(
         nodeID: String = "gw-1",
@@ -29,7 +30,7 @@ public struct GatewayConfiguration: Sendable {
         devIssuer: Bool = false,
         listeners: ListenerConfiguration = ListenerConfiguration(),
         connections: [ConnectionEntry] = [],
-        policyFile: String? = nil
+        policyFiles: [String] = []
     ) {
         self.nodeID = nodeID
         self.dataDirectory = dataDirectory
@@ -41,7 +42,7 @@ public struct GatewayConfiguration: Sendable {
         self.devIssuer = devIssuer
         self.listeners = listeners
         self.connections = connections
-        self.policyFile = policyFile
+        self.policyFiles = policyFiles
     }
 }
 

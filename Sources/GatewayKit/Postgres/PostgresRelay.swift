@@ -12,17 +12,21 @@ struct PostgresRelay: Sendable {
     let identity: Identity
     let connection: ConnectionEntry
     let state: PostgresRelayState
-    let masker: ColumnMasker
+    /// The session's masking profile (from the policy), if any.
+    let maskingEngine: MaskingEngine?
+    /// What the policy set for this session when it opened.
+    let settings: SessionSettings
     /// Where to cancel the upstream's running statement when the gateway ends the session.
     let upstreamCancelTarget: SessionRegistry.CancelTarget?
 
     init(session: PostgresSession, identity: Identity, connection: ConnectionEntry, state: PostgresRelayState,
-         upstreamCancelTarget: SessionRegistry.CancelTarget? = nil) {
+         settings: SessionSettings = SessionSettings(), maskingEngine: MaskingEngine? = nil, upstreamCancelTarget: SessionRegistry.CancelTarget? = nil) {
         self.session = session
         self.identity = identity
         self.connection = connection
         self.state = state
-        self.masker = ColumnMasker(patterns: connection.maskColumns)
+        self.settings = settings
+        self.maskingEngine = maskingEngine
         self.upstreamCancelTarget = upstreamCancelTarget
     }
 
@@ -228,9 +232,9 @@ struct PostgresRelay: Sendable {
             var transcript: [String] = []
             for op in trackerOps {
                 switch op {
-                case .command(let event, let text, _, _):
+                case .command(let event, _, _, _):
                     events.append(event)
-                    transcript.append(text)
+                    transcript.append(statementText(event))
                 case .audit(let event):
                     events.append(event)
                     transcript.append("denied: " + statementText(event))
@@ -250,7 +254,7 @@ struct PostgresRelay: Sendable {
                     return
                 }
                 auditSeqs = zip(records, events).compactMap { record, event in event.type == .command ? record.seq : nil }
-                for line in transcript { try? await recorder.marker(line) }
+                if settings.recording { for line in transcript { try? await recorder.marker(line) } }
             }
             var seqs = auditSeqs.makeIterator()
             let now = NIODeadline.now()
@@ -312,9 +316,11 @@ struct PostgresRelay: Sendable {
         let request = PolicyRequest(identity: identity, connection: connection.name, protocol: "postgres", command: statement,
                                     commandClass: info.commandClass.rawValue, objects: info.tables, riskFlags: info.flags,
                                     grants: context.access.grants(subject: identity.subject, connection: connection.name))
-        switch context.policy.evaluate(request) {
+        let verdict = context.policy.decide(request)
+        switch verdict.decision {
         case .allow(let rule):
-            return .allow(rule: rule)
+            // A grant that lets a require-approval rule through is named with the rule.
+            return .allow(rule: verdict.grant.map { "\(rule) (grant \($0.requestID))" } ?? rule)
         case .deny(let rule, let reason):
             return .refuse(rule: rule, reason: reason)
         case .requireApproval(let rule, let reason, let requirement):
@@ -332,7 +338,16 @@ struct PostgresRelay: Sendable {
     /// How long a grant lasts when the gateway files the request for a refused statement.
     static let approvalGrantDuration: TimeInterval = 3600
 
+    /// `text` as the trail may hold it: with the session's masking profile applied (values
+    /// its detectors find in literals and parameters are masked before they are stored).
+    private func forTrail(_ text: String, counts: inout MaskingCounts) -> String {
+        guard let maskingEngine else { return text }
+        return maskingEngine.maskText(text, counts: &counts)
+    }
+
     private func commandEvent(_ statement: String, commandClass: String, tables: [String], rule: String, parameters: [AuditValue]?) -> AuditEvent {
+        var masked = MaskingCounts()
+        let statement = forTrail(statement, counts: &masked)
         var fields: [String: AuditValue] = [
             AuditField.statement: .string(statement),
             "class": .string(commandClass),
@@ -342,6 +357,7 @@ struct PostgresRelay: Sendable {
         if !tables.isEmpty { fields["tables"] = .array(tables.map { .string($0) }) }
         if let parameters { fields["parameters"] = .array(parameters) }
         if let database = connection.database { fields["database"] = .string(database) }
+        if !masked.isEmpty { fields["masked_in_text"] = .object(masked.byRule.mapValues { .int(Int64($0)) }) }
         return AuditEvent(type: .command, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres", fields: fields)
     }
 
@@ -351,7 +367,9 @@ struct PostgresRelay: Sendable {
     }
 
     private func denialEvent(_ statement: String, rule: String, reason: String) -> AuditEvent {
-        AuditEvent(type: .policyDecision, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres",
+        var masked = MaskingCounts()
+        let statement = forTrail(statement, counts: &masked)
+        return AuditEvent(type: .policyDecision, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres",
                    fields: [AuditField.statement: .string(statement), AuditField.decision: "deny", AuditField.rule: .string(rule), AuditField.reason: .string(reason)])
     }
 
@@ -360,12 +378,14 @@ struct PostgresRelay: Sendable {
         return ""
     }
 
-    /// Bound parameters as the trail shows them: text values (cut at 1 KiB), binary as a size.
+    /// Bound parameters as the trail shows them: text values masked by the session's profile
+    /// and then cut at 1 KiB (in that order, so a cut cannot split a secret), binary as a size.
     private func parameterValues(_ bind: PostgresFrontendMessage.Bind) -> [AuditValue] {
-        bind.parameters.enumerated().map { index, value in
+        var masked = MaskingCounts()
+        return bind.parameters.enumerated().map { index, value in
             guard let value else { return .null }
             if bind.parameterFormat(at: index) == .binary { return .string("<binary \(value.readableBytes) bytes>") }
-            let text = String(buffer: value)
+            let text = forTrail(String(buffer: value), counts: &masked)
             return .string(text.count > 1024 ? String(text.prefix(1024)) + "…" : text)
         }
     }
@@ -374,10 +394,9 @@ struct PostgresRelay: Sendable {
 
     private func upstreamToClient(_ reader: inout PostgresFrameReader<PostgresBackendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
                                   recorder: RecordingWriter, outcomes pending: PendingOutcomes) async throws {
-        var maskedColumns: Set<Int>?  // nil: no RowDescription seen for the current result
-        var formats: [PostgresFormat] = []
+        var masker = PostgresResultMasker(names: ColumnMasker(patterns: connection.maskColumns), engine: maskingEngine, connection: connection.name)
+        var described = false  // whether the current result's columns are known
         var rows = 0
-        var maskedValues = 0
         while true {
             let batch: [PostgresFrameReader<PostgresBackendMessageDecoder>.Frame]
             do {
@@ -408,8 +427,8 @@ struct PostgresRelay: Sendable {
                     if case .some(.some) = answered {
                         // Describe of a statement: formats are not known until Bind.
                     } else {
-                        maskedColumns = masker.maskedColumns(names)
-                        formats = description.fields.map(\.format)
+                        masker.begin(names: names, formats: description.fields.map(\.format), columns: names.count)
+                        described = true
                         rows = 0
                     }
                     out.append(bytes)
@@ -418,51 +437,38 @@ struct PostgresRelay: Sendable {
                     out.append(bytes)
                 case .dataRow(let row):
                     rows += 1
-                    if maskedColumns == nil, !masker.isEmpty {
+                    if !described, masker.isActive {
                         // No RowDescription for this result (extended protocol without a
                         // Describe of the portal): the formats are the ones the client asked
                         // for in Bind; the names, if an earlier Describe of the statement
-                        // gave them. Without names every column is masked.
+                        // gave them (else the masker masks every column a rule could cover).
                         let command = state.inner.withLockedValue { $0.tracker.currentCommand }
-                        formats = Self.resultFormats(command?.formats ?? [], columns: row.count)
-                        maskedColumns = command?.columns.map { masker.maskedColumns($0) } ?? Set(0..<row.count)
+                        masker.begin(names: command?.columns, formats: Self.resultFormats(command?.formats ?? [], columns: row.count), columns: row.count)
+                        described = true
                     }
-                    let mask = maskedColumns ?? []
-                    if mask.isEmpty {
-                        out.append(bytes)
+                    if let masked = masker.mask(row) {
+                        out.append(PostgresWire.encode(.dataRow(.init(columns: masked))))
                     } else {
-                        var columns: [ByteBuffer?] = []
-                        columns.reserveCapacity(row.count)
-                        for (index, value) in row.enumerated() {
-                            if mask.contains(index), value != nil {
-                                maskedValues += 1
-                                // A binary value cannot be replaced by text: it becomes NULL (so does a column of unknown format).
-                                let text = index < formats.count && formats[index] == .text
-                                columns.append(text ? ByteBuffer(string: ColumnMasker.redacted) : nil)
-                            } else {
-                                columns.append(value)
-                            }
-                        }
-                        out.append(PostgresWire.encode(.dataRow(.init(columns: columns))))
+                        out.append(bytes)
                     }
                 case .commandComplete(let tag):
                     if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.completed(tag: tag) }) {
-                        outcomes.append(outcomeEvent(command, outcome, rows: rows, masked: maskedValues))
-                        transcript.append("-- \(tag)" + (maskedValues > 0 ? " (\(maskedValues) values masked)" : ""))
+                        outcomes.append(outcomeEvent(command, outcome, rows: rows, masking: masker.counts))
+                        transcript.append("-- \(tag)" + (masker.maskedValues > 0 ? " (\(masker.maskedValues) values masked)" : ""))
                     }
-                    maskedColumns = nil
+                    described = false
+                    masker.endResult()
                     rows = 0
-                    maskedValues = 0
                     out.append(bytes)
                 case .emptyQueryResponse:
                     if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.completed(tag: "") }) {
-                        outcomes.append(outcomeEvent(command, outcome, rows: 0, masked: 0))
+                        outcomes.append(outcomeEvent(command, outcome, rows: 0, masking: MaskingCounts()))
                     }
                     out.append(bytes)
                 case .functionCallResponse:
                     // A FunctionCall completes with its result instead of a CommandComplete.
                     if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.completed(tag: "") }) {
-                        outcomes.append(outcomeEvent(command, outcome, rows: 0, masked: 0))
+                        outcomes.append(outcomeEvent(command, outcome, rows: 0, masking: MaskingCounts()))
                         transcript.append("-- function result")
                     }
                     out.append(bytes)
@@ -471,24 +477,24 @@ struct PostgresRelay: Sendable {
                     out.append(bytes)
                 case .errorResponse(let error):
                     if let (command, outcome) = state.inner.withLockedValue({ $0.tracker.failed(sqlState: error.sqlState ?? "", message: error.message ?? "") }) {
-                        outcomes.append(outcomeEvent(command, outcome, rows: rows, masked: maskedValues))
+                        outcomes.append(outcomeEvent(command, outcome, rows: rows, masking: masker.counts))
                         transcript.append("-- ERROR \(error.sqlState ?? ""): \(error.message ?? "")")
                     }
-                    maskedColumns = nil
+                    described = false
+                    masker.endResult()
                     rows = 0
-                    maskedValues = 0
                     out.append(bytes)
                 case .readyForQuery:
                     let (skipped, inject) = state.inner.withLockedValue { inner in
                         inner.lastActivity = .now()  // idle from here
                         return inner.tracker.ready()
                     }
-                    for command in skipped { outcomes.append(outcomeEvent(command, .notExecuted, rows: 0, masked: 0)) }
+                    for command in skipped { outcomes.append(outcomeEvent(command, .notExecuted, rows: 0, masking: MaskingCounts())) }
                     if let inject {
                         out.append(inject)
                         transcript.append("-- ERROR 42501: denied by policy")
                     }
-                    maskedColumns = nil
+                    described = false
                     out.append(bytes)
                 default:
                     out.append(bytes)
@@ -496,7 +502,7 @@ struct PostgresRelay: Sendable {
             }
             if !out.isEmpty { try await client.write(contentsOf: out) }
             pending.add(outcomes)
-            for line in transcript { try? await recorder.output(line + "\r\n") }
+            if settings.recording { for line in transcript { try? await recorder.output(line + "\r\n") } }
         }
     }
 
@@ -510,7 +516,7 @@ struct PostgresRelay: Sendable {
         }
     }
 
-    private func outcomeEvent(_ command: PostgresCommandTracker.Command, _ outcome: PostgresCommandTracker.Outcome, rows: Int, masked: Int) -> AuditEvent {
+    private func outcomeEvent(_ command: PostgresCommandTracker.Command, _ outcome: PostgresCommandTracker.Outcome, rows: Int, masking: MaskingCounts) -> AuditEvent {
         let elapsed = NIODeadline.now() - command.started
         var fields: [String: AuditValue] = [
             "command_seq": .int(command.auditSeq),
@@ -528,11 +534,25 @@ struct PostgresRelay: Sendable {
         case .notExecuted:
             fields[AuditField.outcome] = "not_executed"
         }
-        if masked > 0 { fields["masked_values"] = .int(Int64(masked)) }
+        // How many values were masked, by which rule — never the values.
+        if !masking.isEmpty {
+            fields["masked_values"] = .int(Int64(masking.total))
+            fields["masked_by_rule"] = .object(masking.byRule.mapValues { .int(Int64($0)) })
+        }
         return AuditEvent(type: .commandOutcome, sessionID: session.id, identity: identity, connection: connection.name, protocol: "postgres", fields: fields)
     }
 
     // MARK: Timeouts and terminate
+
+    /// The stricter of the connection's limit and the policy's.
+    static func tighter(_ a: TimeInterval?, _ b: TimeInterval?) -> TimeInterval? {
+        switch (a, b) {
+        case let (a?, b?): min(a, b)
+        case let (a?, nil): a
+        case let (nil, b?): b
+        case (nil, nil): nil
+        }
+    }
 
     /// Ends the session on terminate, idle timeout, maximum duration or token expiry.
     ///
@@ -552,9 +572,9 @@ struct PostgresRelay: Sendable {
             var end: (reason: String, message: String)?
             if let terminate {
                 end = ("terminated", "terminating connection: \(terminate)")
-            } else if let idle = connection.idleTimeout, !busy, now - lastActivity > .milliseconds(Int64(idle * 1000)) {
+            } else if let idle = Self.tighter(connection.idleTimeout, settings.idleTimeout), !busy, now - lastActivity > .milliseconds(Int64(idle * 1000)) {
                 end = ("idle_timeout", "terminating connection: idle for more than \(Self.describe(seconds: idle))")
-            } else if let maximum = connection.maxDuration, now - started > .milliseconds(Int64(maximum * 1000)) {
+            } else if let maximum = Self.tighter(connection.maxDuration, settings.maxDuration), now - started > .milliseconds(Int64(maximum * 1000)) {
                 end = ("max_duration", "terminating connection: the session reached its maximum duration of \(Self.describe(seconds: maximum))")
             } else if Date() >= expiry {
                 end = ("token_expired", "terminating connection: your token expired")

@@ -126,11 +126,23 @@ struct PostgresSession: Sendable {
             await refuse(outbound, sqlState: "28000", message: "your token is limited to \(allowed.joined(separator: ", ")); it does not cover \(connectionName)", identity: identity, connection: connectionName, remote: remote, stage: "route")
             return
         }
-        let decision = context.policy.evaluate(PolicyRequest(identity: identity, connection: connectionName, protocol: "postgres"))
+        let opening = PolicyRequest(identity: identity, connection: connectionName, protocol: "postgres",
+                                    grants: context.access.grants(subject: identity.subject, connection: connectionName))
+        let decision = context.policy.evaluate(opening)
         switch decision {
         case .allow: break
         case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
             await refuse(outbound, sqlState: "42501", message: "access denied by policy (\(rule)): \(reason)", identity: identity, connection: connectionName, remote: remote, stage: "connect", rule: rule)
+            return
+        }
+        let settings = context.policy.sessionSettings(opening)
+        let maskingEngine: MaskingEngine?
+        do {
+            maskingEngine = try settings.maskingProfile.flatMap { try context.maskingEngine($0) }
+        } catch {
+            // Fail closed: without its masking profile the session would show what it must not.
+            await refuse(outbound, sqlState: "58000", message: "masking profile \(settings.maskingProfile ?? "") cannot be used (\(error)); the session is refused",
+                         identity: identity, connection: connectionName, remote: remote, stage: "connect", rule: decision.rule)
             return
         }
         if let requested = startup.database, requested != user, requested != connectionName,
@@ -153,7 +165,7 @@ struct PostgresSession: Sendable {
         let state = PostgresRelayState()
         do {
             try await connectUpstream(clientChannel: channel.channel, client: outbound, reader: reader, connection: connection, identity: identity, startup: startup,
-                                      protocolVersion: protocolVersion, state: state)
+                                      protocolVersion: protocolVersion, state: state, settings: settings, maskingEngine: maskingEngine)
         } catch let error as PostgresUpstreamError {
             state.end("upstream_error")
             try? await outbound.write(PostgresWire.fatal(error.sqlState, error.message))
@@ -182,7 +194,8 @@ struct PostgresSession: Sendable {
     ///   the upstream connection always speaks 3.0.
     private func connectUpstream(clientChannel: any Channel, client: NIOAsyncChannelOutboundWriter<ByteBuffer>, reader: PostgresFrameReader<PostgresFrontendMessageDecoder>,
                                  connection: ConnectionEntry, identity: Identity, startup: PostgresFrontendMessage.Startup,
-                                 protocolVersion: PostgresProtocolVersion, state: PostgresRelayState) async throws {
+                                 protocolVersion: PostgresProtocolVersion, state: PostgresRelayState,
+                                 settings: SessionSettings, maskingEngine: MaskingEngine?) async throws {
         let password: Secret?
         do {
             password = try connection.credential?.resolve()
@@ -215,7 +228,8 @@ struct PostgresSession: Sendable {
             context.registry.register(.init(id: id, subject: identity.subject, connection: connection.name) { reason in
                 state.requestTermination(reason)
             })
-            let relay = PostgresRelay(session: self, identity: identity, connection: connection, state: state, upstreamCancelTarget: cancelTarget)
+            let relay = PostgresRelay(session: self, identity: identity, connection: connection, state: state, settings: settings,
+                                      maskingEngine: maskingEngine, upstreamCancelTarget: cancelTarget)
             try await relay.run(clientReader: reader, client: client, upstreamReader: upstreamReader, upstream: upstreamOutbound,
                                 channels: [clientChannel, upstream.channel])
         }

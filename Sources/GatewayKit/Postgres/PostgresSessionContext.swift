@@ -18,4 +18,6 @@ struct PostgresSessionContext: Sendable {
     var recordings: String
     var group: any EventLoopGroup
     var logger: Logger
+    /// The masking engine for a policy masking profile, by name (nil: no such profile).
+    var maskingEngine: @Sendable (String) throws -> MaskingEngine? = { _ in nil }
 }

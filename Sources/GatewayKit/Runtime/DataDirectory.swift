@@ -15,6 +15,9 @@ public struct DataDirectory: Sendable {
     /// The generated TLS certificate and key, when none is configured.
     public var certificate: String { path("tls/gateway.crt") }
     public var certificateKey: String { path("tls/gateway.key") }
+    /// 32 random bytes keying masking pseudonyms, so the same value maps to the same
+    /// pseudonym across sessions and restarts.
+    public var maskingKey: String { path("masking.key") }
     /// Session recordings, one folder per session.
     public var recordings: String { path("recordings") }
 
@@ -29,4 +32,26 @@ public struct DataDirectory: Sendable {
                                                     attributes: [.posixPermissions: 0o700])
         }
     }
+
+    /// Reads the secret at `path`, or creates it (32 random bytes, owner-only) if missing.
+    static func loadOrCreateSecret(at path: String) throws -> [UInt8] {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count >= 32 else {
+                throw DataDirectoryError(message: "\(path) holds \(data.count) bytes, fewer than 32; remove it to have a new secret generated (pseudonyms will change)")
+            }
+            return Array(data)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw DataDirectoryError(message: "cannot create \(path); check the data directory's permissions")
+        }
+        return bytes
+    }
+}
+
+/// A data-directory file that cannot be used; the message says what to do.
+struct DataDirectoryError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -20,8 +20,13 @@ public final class GatewayRuntime: Sendable {
     public let logger: Logger
     /// Live sessions on this node (terminate, cancel).
     public let sessions = SessionRegistry()
-    /// The interim connection policy built from each connection's groups.
+    /// Decides every connection and command: the policy files (``policyStore``) when
+    /// configured, else the interim policy of each connection's groups.
     public let policy: any PolicyEvaluating
+    /// The policy files, reloaded on change and SIGHUP (``PolicyReloader``); nil without them.
+    public let policyStore: PolicyStore?
+    /// Keys the masking pseudonyms (HMAC-SHA256), kept in the data directory.
+    let maskingSecret: [UInt8]
     /// Just-in-time access requests and grants (rebuilt from the trail by ``prepare()``).
     public let access: AccessRequestStore
 
@@ -71,9 +76,24 @@ public final class GatewayRuntime: Sendable {
         }
         AuditMetrics.attach(to: store)
         access = AccessRequestStore(store: store)
-        policy = ConnectionGroupPolicy(rules: Dictionary(uniqueKeysWithValues: configuration.connections.map {
-            ($0.name, ConnectionGroupPolicy.Rule(groups: Set($0.allowGroups), readOnlyGroups: Set($0.readOnlyGroups)))
-        }))
+        if configuration.policyFiles.isEmpty {
+            policyStore = nil
+            policy = ConnectionGroupPolicy(rules: Dictionary(uniqueKeysWithValues: configuration.connections.map {
+                ($0.name, ConnectionGroupPolicy.Rule(groups: Set($0.allowGroups), readOnlyGroups: Set($0.readOnlyGroups)))
+            }))
+        } else {
+            let store = try PolicyStore(files: configuration.policyFiles)
+            policyStore = store
+            policy = store
+        }
+        maskingSecret = try DataDirectory.loadOrCreateSecret(at: dataDirectory.maskingKey)
+    }
+
+    /// The masking engine for the policy's profile `name` (nil without policy files or when
+    /// the profile does not exist). Built per session: it follows policy reloads.
+    func maskingEngine(profile name: String) throws -> MaskingEngine? {
+        guard let definition = policyStore?.policy.document.maskingProfile(named: name) else { return nil }
+        return try MaskingEngine(profile: MaskingProfile(definition), secret: maskingSecret)
     }
 
     /// Start-up work that reads the audit trail: ends the sessions a previous run left open

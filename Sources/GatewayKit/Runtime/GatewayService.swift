@@ -31,7 +31,12 @@ public enum GatewayService {
                 verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, registry: runtime.sessions,
                 serverTLS: try TLSContexts.server(runtime.certificate), upstreamTLS: upstreamTLS,
                 recordings: runtime.dataDirectory.recordings, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-            services.append(.init(service: PostgresListener(context: context, address: address, onListening: onPostgresListening)))
+            var sessionContext = context
+            sessionContext.maskingEngine = { name in try runtime.maskingEngine(profile: name) }
+            services.append(.init(service: PostgresListener(context: sessionContext, address: address, onListening: onPostgresListening)))
+        }
+        if let policy = runtime.policyStore {
+            services.append(.init(service: PolicyReloader(policy: policy, store: runtime.store, logger: logger)))
         }
         services.append(.init(service: admin))
         for (name, address) in [("mysql", listeners.mysql), ("ssh", listeners.ssh), ("http", listeners.http)] {

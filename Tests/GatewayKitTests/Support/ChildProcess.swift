@@ -90,11 +90,11 @@ enum ChildProcess {
         var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-        /// Waits until `stdout` matches, or fails after `timeout`.
-        func waitForOutput(containing text: String, timeout: TimeInterval = 60) throws -> String {
+        /// Waits until `stdout` (or, with `inStandardError`, `stderr`) matches, or fails after `timeout`.
+        func waitForOutput(containing text: String, timeout: TimeInterval = 60, inStandardError: Bool = false) throws -> String {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
-                let out = stdout
+                let out = inStandardError ? stderr : stdout
                 if out.contains(text) { return out }
                 if !process.isRunning {
                     Issue.record("process exited with \(process.terminationStatus) before printing '\(text)'; stderr:\n\(stderr)")
