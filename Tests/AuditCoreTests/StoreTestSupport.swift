@@ -55,7 +55,9 @@ enum StoreFixtures {
             DROP TRIGGER IF EXISTS checkpoints_append_only_update; DROP TRIGGER IF EXISTS checkpoints_append_only_delete;
 
             """ : ""
-        process.arguments = (json ? ["-json"] : []) + [path, prefix + sql]
+        // The store's own background work (indexing, checkpoints) may hold the write lock for
+        // a moment: wait for it as a real second writer would.
+        process.arguments = ["-cmd", ".timeout 10000"] + (json ? ["-json"] : []) + [path, prefix + sql]
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
