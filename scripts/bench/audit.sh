@@ -2,17 +2,17 @@
 # Audit-spine benchmarks (apart from the tests): durable appends per second with group
 # commit vs one transaction per event, and token verifications per second (RS256, ES256,
 # EdDSA; cold and cached). Release build. Results go into Docs/PERFORMANCE.md.
-# Usage: scripts/bench/audit.sh [--events N]
+# Usage: scripts/bench/audit.sh   (extra arguments go to every `audit-bench appends` run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/swift-env.sh
 scripts/install-deps.sh build
 swift build -c release --product audit-bench
 bench=.build/release/audit-bench
-work=$(mktemp -d /tmp/agw-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "== durable appends (SQLite WAL, synchronous=FULL)"
-"$bench" appends --directory "$work" "$@"
+for durability in full normal; do
+  echo "== durable appends, durability $durability"
+  "$bench" appends --durability "$durability" --concurrency 64 --concurrency 256 --events 200000 --single-events 1000 "$@"
+done
 echo "== token verification"
 "$bench" tokens

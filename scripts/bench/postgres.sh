@@ -8,7 +8,10 @@
 # resident memory per idle client session. Release build. Results go into Docs/PERFORMANCE.md.
 #
 # Usage: scripts/bench/postgres.sh [--duration SECONDS] [--clients "1 8 32"] [--idle N]
-#                                  [--durability full|normal] [--no-build]
+#                                  [--durability full|normal] [--policy] [--no-build]
+# --policy runs gatewayd with a policy file (guardrail deny rules, an allow rule with a
+# masking profile: a column rule and all twelve value detectors) instead of the
+# connection's allow_groups, to compare guardrails and masking on against off.
 # All three paths are plaintext TCP on loopback (sslmode=disable), so only the proxying is
 # compared. The servers are private to this script (state in /tmp/agw-bench-servers, ports
 # 55532 / 56432 / 56532) and stopped on exit.
@@ -21,6 +24,7 @@ clients="1 8 32"
 idle=100
 durability=full
 build=1
+policy=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -28,6 +32,7 @@ while [ $# -gt 0 ]; do
     --idle) idle=$2; shift 2 ;;
     --durability) durability=$2; shift 2 ;;
     --no-build) build=0; shift ;;
+    --policy) policy=1; shift ;;
     -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
@@ -110,6 +115,45 @@ connections:
     tls: disable
     allow_groups: [bench]
 YAML
+if [ "$policy" = 1 ]; then
+  cat >> "$work/gw/gatewayd.yaml" <<YAML
+policy:
+  file: policy.yaml
+YAML
+  cat > "$work/gw/policy.yaml" <<'YAML'
+version: 1
+rules:
+  - name: no-unbounded-writes
+    effect: deny
+    reason: "DELETE or UPDATE without WHERE is not allowed"
+    match: { checks: [delete_without_where, update_without_where] }
+  - name: no-server-side-programs
+    effect: deny
+    reason: "no programs, server settings or server files"
+    match: { checks: [copy_program, alter_system, server_file_access, side_effect_function] }
+  - name: bench
+    effect: allow
+    masking_profile: pii
+    match: { groups: [bench] }
+masking_profiles:
+  pii:
+    columns:
+      - { match: "*email*", action: redact }
+    detectors:
+      - { detector: email, action: redact }
+      - { detector: payment_card, action: partial, keep: 4 }
+      - { detector: iban, action: redact }
+      - { detector: us_ssn, action: redact }
+      - { detector: phone, action: redact }
+      - { detector: ipv4, action: redact }
+      - { detector: ipv6, action: redact }
+      - { detector: aws_access_key, action: redact }
+      - { detector: gcp_api_key, action: redact }
+      - { detector: jwt, action: redact }
+      - { detector: pem_private_key, action: redact }
+      - { detector: password_assignment, action: redact }
+YAML
+fi
 BENCH_PG_PASSWORD=apppass "$bin/gatewayd" --config "$work/gw/gatewayd.yaml" >"$work/gw/gatewayd.log" 2>&1 &
 gw_pid=$!
 for _ in $(seq 200); do grep -q "postgres listener ready" "$work/gw/gatewayd.log" && break; sleep 0.1; done
@@ -127,7 +171,7 @@ target_password() { case "$1" in gatewayd) echo "$token" ;; *) echo apppass ;; e
 
 results="$work/results.tsv"
 : > "$results"
-echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ); pgbench -S -T $duration, audit durability $durability"
+echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ); pgbench -S -T $duration, audit durability $durability$([ "$policy" = 1 ] && echo ', policy file with guardrails and all masking detectors')"
 for mode in simple extended; do
   for c in $clients; do
     j=$(( c < 2 ? 1 : 2 ))
