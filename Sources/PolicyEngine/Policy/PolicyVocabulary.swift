@@ -54,17 +54,14 @@ public enum PolicyVocabulary {
     /// Check names in declaration order (for messages and documentation).
     public static let checkNames: [String] = SQLRiskFlag.allCases.map(checkName)
 
-    /// Masking actions.
-    public static let maskingActions: [String] = ["redact", "partial", "pseudonym"]
+    /// Masking actions (the masking engine's names).
+    public static let maskingActions: [String] = MaskingAction.names
 
     /// How many trailing characters the `partial` action may keep.
-    public static let maskingKeepRange = 1...32
+    public static let maskingKeepRange = MaskingAction.keepRange
 
     /// Value detectors a masking profile may name (the masking engine's detector names).
-    public static let detectors: [String] = [
-        "email", "payment_card", "iban", "us_ssn", "phone", "ipv4", "ipv6", "aws_access_key", "gcp_api_key",
-        "jwt", "pem_private_key", "password_assignment",
-    ]
+    public static let detectors: [String] = MaskingDetector.allCases.map(\.rawValue)
 
     /// The known word closest to `word`, when it is a likely typo (at most two edits away).
     static func suggestion(for word: String, among candidates: [String]) -> String? {
