@@ -41,11 +41,10 @@ enum AccessRoutes {
             if let allowed = identity.connections, !allowed.contains(connection.name) {
                 throw AdminError(.forbidden, code: "forbidden", "your token is limited to \(allowed.joined(separator: ", ")); it does not cover \(connection.name)")
             }
-            let statement = body.statement?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let statement = body.statement?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             let created = try await mapped {
-                let (rule, requirement) = try AccessPolicyCheck.requirement(policy: runtime.policy, identity: identity, connection: connection,
-                                                                             statement: statement?.isEmpty == false ? statement : nil)
-                return try await access.create(identity: identity, connection: connection.name, statement: statement?.isEmpty == false ? statement : nil,
+                let (rule, requirement) = try AccessPolicyCheck.requirement(policy: runtime.policy, identity: identity, connection: connection, statement: statement)
+                return try await access.create(identity: identity, connection: connection.name, statement: statement,
                                                duration: duration, reason: body.reason, rule: rule, requirement: requirement)
             }
             return try AdminAPI.json(created, status: .created)
@@ -105,4 +104,9 @@ extension AdminRequestContext {
         guard let identity else { throw AdminError(.unauthorized, code: "missing_token", "this route needs a bearer token") }
         return identity
     }
+}
+
+extension String {
+    /// nil for the empty string.
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }
