@@ -11,6 +11,21 @@ import PolicyEngine
 struct AccessRequestLedger: Sendable {
     private(set) var requests: [String: AccessRequest] = [:]
 
+    struct GrantKey: Hashable, Sendable {
+        var subject: String
+        var connection: String
+    }
+
+    /// Approved requests by requester and connection: what policy evaluation looks up on
+    /// every statement, without scanning every request ever made.
+    private(set) var approved: [GrantKey: [String]] = [:]
+
+    /// The grants active at `time` for `subject` on `connection`.
+    func grants(subject: String, connection: String, at time: Date) -> [AccessGrant] {
+        guard let ids = approved[GrantKey(subject: subject, connection: connection)] else { return [] }
+        return ids.compactMap { id in requests[id].flatMap { $0.isActiveGrant(at: time) ? $0.grant : nil } }
+    }
+
     enum Field {
         static let requestID = "request_id"
         static let durationSeconds = "duration_s"
@@ -46,6 +61,7 @@ struct AccessRequestLedger: Sendable {
             if request.approvals.count >= max(request.requirement.approvals, 1) {
                 request.state = .approved
                 request.grantExpiresAt = event.time.addingTimeInterval(request.duration)
+                approved[GrantKey(subject: request.requester, connection: request.connection), default: []].append(id)
             }
             requests[id] = request
         case .accessDenied:

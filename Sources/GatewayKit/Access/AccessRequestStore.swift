@@ -37,11 +37,7 @@ public final class AccessRequestStore: Sendable {
 
     /// Active grants for `subject` on `connection` at `time`.
     public func grants(subject: String, connection: String, at time: Date = Date()) -> [AccessGrant] {
-        ledger.withLockedValue { ledger in
-            ledger.requests.values.compactMap { request in
-                request.requester == subject && request.connection == connection && request.isActiveGrant(at: time) ? request.grant : nil
-            }
-        }
+        ledger.withLockedValue { $0.grants(subject: subject, connection: connection, at: time) }
     }
 
     public func request(id: String) -> AccessRequest? {
