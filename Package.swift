@@ -134,6 +134,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The admin API's router takes a metrics registry; in-process API tests make one.
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // Scripts the end-to-end tests run with real clients (read from the source tree).
             exclude: ["Postgres/Fixtures"]

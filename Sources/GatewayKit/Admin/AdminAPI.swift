@@ -78,6 +78,7 @@ public enum AdminAPI {
             try json(try await store.verify())
         }
         AccessRoutes.add(to: router, runtime: runtime)
+        SessionTreeRoutes.add(to: router, runtime: runtime)
         return router
     }
 
