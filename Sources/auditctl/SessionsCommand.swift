@@ -6,8 +6,8 @@ import GatewayKit
 struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sessions",
-        abstract: "List and inspect sessions.",
-        subcommands: [List.self, Show.self]
+        abstract: "List and inspect sessions, and show who acted for whom.",
+        subcommands: [List.self, Show.self, Tree.self]
     )
 
     struct List: AsyncParsableCommand {
