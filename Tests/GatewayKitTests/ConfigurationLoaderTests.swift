@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Configuration validation")
 struct ConfigurationLoaderTests {
-    let environment = ["ORDERS_DB_PASSWORD": "s3cret-value", "WEB1_SSH_KEY": "ssh-key-material"]
+    let environment = ["ORDERS_DB_PASSWORD": "s3cret-value", "ORDERS_ROLE_ADMIN_PASSWORD": "role-admin-secret", "WEB1_SSH_KEY": "ssh-key-material"]
 
     private func issues(_ yaml: String) throws -> [ConfigurationIssue] {
         do {
@@ -187,5 +187,103 @@ extension ConfigurationLoaderTests {
         """, baseDirectory: directory, environment: environment)
         #expect(config.connections.first?.credential == .file(directory + "/db.password"))
         #expect(try config.connections.first?.credential?.resolve().reveal() == "pw")
+    }
+}
+
+extension ConfigurationLoaderTests {
+    @Test func jitRoleIsReadWithDefaults() throws {
+        let config = try ConfigurationLoader.parse("""
+        data_dir: /x
+        connections:
+          - name: orders
+            protocol: postgres
+            address: 127.0.0.1:5432
+            database: orders
+            jit_role:
+              admin_user: role_maker
+              admin_credential: env:ORDERS_DB_PASSWORD
+              memberships: [orders_read, orders_write]
+              valid_for: 8h
+          - name: plain
+            protocol: postgres
+            address: 127.0.0.1:5432
+            jit_role:
+              admin_user: role_maker
+              admin_credential: env:ORDERS_DB_PASSWORD
+              prefix: ci_jit_
+            database: plain
+        """, baseDirectory: "/tmp", environment: environment)
+        let jit = try #require(config.connections.first?.jitRole)
+        #expect(jit.adminUser == "role_maker")
+        #expect(jit.adminCredential == .environment("ORDERS_DB_PASSWORD"))
+        #expect(jit.memberships == ["orders_read", "orders_write"])
+        #expect(jit.prefix == "agw_jit_")
+        #expect(jit.validFor == TimeInterval(8 * 3600))
+        #expect(config.connections.last?.jitRole?.prefix == "ci_jit_")
+        #expect(config.connections.last?.jitRole?.memberships == [])
+        #expect(config.connections.last?.jitRole?.validFor == nil)
+    }
+
+    @Test func jitRoleProblemsAreNamedWithoutEchoingSecrets() throws {
+        let found = try issues("""
+        data_dir: /x
+        connections:
+          - name: orders
+            protocol: postgres
+            address: 127.0.0.1:5432
+            database: orders
+            jit_role:
+              admin_credential: hunter2-literal
+              memberships: [ok, ""]
+              prefix: Agw-JIT
+              valid_for: 0s
+              ttl: 1h
+        """)
+        #expect(found.map(\.key) == ["connections[0].jit_role.admin_user", "connections[0].jit_role.admin_credential",
+                                     "connections[0].jit_role.memberships", "connections[0].jit_role.prefix",
+                                     "connections[0].jit_role.valid_for", "connections[0].jit_role.ttl"])
+        #expect(found.map(\.line) == [8, 8, 9, 10, 11, 12])
+        #expect(found[0].message == "is required")
+        #expect(found[1].message.contains("env:NAME or file:PATH"))
+        #expect(found[3].message.contains("lowercase"))
+        #expect(found[5].message.contains("unknown key"))
+        #expect(!found.description.contains("hunter2"))
+    }
+
+    @Test(arguments: ["pg_jit_", "1jit_", "a_prefix_that_is_too_long", "jit-role", "jit role"])
+    func jitRolePrefixMustBeASafeIdentifier(prefix: String) throws {
+        let found = try issues("""
+        data_dir: /x
+        connections:
+          - name: orders
+            protocol: postgres
+            address: 127.0.0.1:5432
+            database: orders
+            jit_role: { admin_user: maker, admin_credential: "env:ORDERS_DB_PASSWORD", prefix: "\(prefix)" }
+        """)
+        #expect(found.map(\.key) == ["connections[0].jit_role.prefix"])
+    }
+
+    @Test func jitRoleOnlyOnPostgresWithADatabase() throws {
+        let found = try issues("""
+        data_dir: /x
+        connections:
+          - name: web-1
+            protocol: ssh
+            address: 127.0.0.1:22
+            jit_role:
+              admin_user: maker
+              admin_credential: env:NOT_SET_ANYWHERE
+          - name: orders
+            protocol: postgres
+            address: 127.0.0.1:5432
+            jit_role:
+              admin_user: maker
+              admin_credential: env:ORDERS_DB_PASSWORD
+        """)
+        #expect(found.map(\.key) == ["connections[0].jit_role", "connections[0].jit_role.admin_credential", "connections[1].jit_role"])
+        #expect(found[0].message.contains("only PostgreSQL"))
+        #expect(found[1].message == "environment variable NOT_SET_ANYWHERE is not set")
+        #expect(found[2].message.contains("database"))
     }
 }

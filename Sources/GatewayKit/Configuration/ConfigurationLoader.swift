@@ -163,19 +163,7 @@ public enum ConfigurationLoader {
             let address = entry.address("address", required: true)
             let database = entry.string("database")
             let username = entry.string("username")
-            var credential: CredentialReference?
-            if let text = entry.string("credential") {
-                // Never echo the value: it may be a secret typed in by mistake.
-                if var reference = CredentialReference(parsing: text) {
-                    if case .file(let path) = reference { reference = .file(absolute(path)) }
-                    if let problem = reference.problem(environment: environment) {
-                        issues.add(entry.keyPath("credential"), entry.lineOf("credential"), problem)
-                    }
-                    credential = reference
-                } else {
-                    issues.add(entry.keyPath("credential"), entry.lineOf("credential"), "must be a reference like env:NAME or file:PATH; secrets are never written into the configuration")
-                }
-            }
+            let credential = credentialReference("credential", in: &entry, absolute: absolute, environment: environment)
             var tls = ConnectionEntry.UpstreamTLS.prefer
             if let text = entry.string("tls") {
                 if let value = ConnectionEntry.UpstreamTLS(rawValue: text) {
@@ -193,6 +181,7 @@ public enum ConfigurationLoader {
             let maskColumns = entry.stringList("mask_columns") ?? []
             let idleTimeout = entry.duration("idle_timeout")
             let maxDuration = entry.duration("max_duration")
+            let jitRole = Self.jitRole(in: &entry, protocol: proto, database: database, absolute: absolute, environment: environment)
             entry.reportUnknownKeys()
             if let name, let proto, let address {
                 var connection = ConnectionEntry(name: name, protocol: proto, address: address, database: database,
@@ -203,6 +192,7 @@ public enum ConfigurationLoader {
                 connection.maskColumns = maskColumns
                 connection.idleTimeout = idleTimeout
                 connection.maxDuration = maxDuration
+                connection.jitRole = jitRole
                 config.connections.append(connection)
             }
         }
@@ -226,6 +216,62 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: nil, issues: issues.list.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
         return config
+    }
+
+    /// A secret's reference (`env:NAME` / `file:PATH`) under `key`, checked to resolve now.
+    private static func credentialReference(_ key: String, in entry: inout YAMLMappingReader, required: Bool = false,
+                                            absolute: (String) -> String, environment: [String: String]) -> CredentialReference? {
+        guard let text = entry.string(key, required: required) else { return nil }
+        // Never echo the value: it may be a secret typed in by mistake.
+        guard var reference = CredentialReference(parsing: text) else {
+            entry.issues.add(entry.keyPath(key), entry.lineOf(key), "must be a reference like env:NAME or file:PATH; secrets are never written into the configuration")
+            return nil
+        }
+        if case .file(let path) = reference { reference = .file(absolute(path)) }
+        if let problem = reference.problem(environment: environment) {
+            entry.issues.add(entry.keyPath(key), entry.lineOf(key), problem)
+        }
+        return reference
+    }
+
+    /// A connection's `jit_role` mapping (PostgreSQL only), validated.
+    private static func jitRole(in entry: inout YAMLMappingReader, protocol proto: ConnectionProtocol?, database: String?,
+                                absolute: (String) -> String, environment: [String: String]) -> JITRoleConfiguration? {
+        guard var mapping = entry.mapping("jit_role") else { return nil }
+        let issues = mapping.issues
+        if let proto, proto != .postgres {
+            issues.add(entry.keyPath("jit_role"), mapping.line, "only PostgreSQL connections can mint roles per session; remove it or use protocol: postgres")
+        } else if database == nil {
+            issues.add(entry.keyPath("jit_role"), mapping.line, "needs the connection's database: minted roles log in to it, and what they own there is reassigned when they are dropped")
+        }
+        // PostgreSQL truncates identifiers at 63 bytes; a longer name would silently name another role.
+        func isRoleName(_ name: String) -> Bool { !name.isEmpty && name.utf8.count <= 63 && !name.contains("\0") }
+        let adminUser = mapping.string("admin_user", required: true)
+        if let adminUser, !isRoleName(adminUser) {
+            issues.add(mapping.keyPath("admin_user"), mapping.lineOf("admin_user"), "must be a role name of 1-63 bytes")
+        }
+        let adminCredential = credentialReference("admin_credential", in: &mapping, required: true, absolute: absolute, environment: environment)
+        let memberships = mapping.stringList("memberships") ?? []
+        for name in memberships where !isRoleName(name) {
+            issues.add(mapping.keyPath("memberships"), mapping.lineOf("memberships"), "'\(name)' is not a role name of 1-63 bytes")
+        }
+        let prefix = mapping.string("prefix") ?? JITRoleConfiguration.defaultPrefix
+        if prefix.isEmpty || prefix.count > 20 || prefix.hasPrefix("pg_") || prefix.first?.isNumber == true
+            || !prefix.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) {
+            issues.add(mapping.keyPath("prefix"), mapping.lineOf("prefix"),
+                       "must be 1-20 lowercase letters, digits or '_', not start with a digit or 'pg_' (reserved by PostgreSQL), like \(JITRoleConfiguration.defaultPrefix)")
+        }
+        let validFor = mapping.duration("valid_for")
+        if let validFor, validFor < 1 {
+            issues.add(mapping.keyPath("valid_for"), mapping.lineOf("valid_for"), "must be at least 1s")
+        }
+        mapping.reportUnknownKeys()
+        guard let adminUser, let adminCredential else { return nil }
+        var settings = JITRoleConfiguration(adminUser: adminUser, adminCredential: adminCredential)
+        settings.memberships = memberships
+        settings.prefix = prefix
+        settings.validFor = validFor
+        return settings
     }
 
     private static func base(_ directory: String) -> String { directory.isEmpty ? FileManager.default.currentDirectoryPath : directory }

@@ -146,6 +146,8 @@ public struct ConnectionEntry: Sendable {
     public var idleTimeout: TimeInterval?
     /// End a session this long after it started; nil = never.
     public var maxDuration: TimeInterval?
+    /// Mint a PostgreSQL role for each session instead of logging in as ``username`` (postgres only).
+    public var jitRole: JITRoleConfiguration?
 
     public init(name: String, protocol: ConnectionProtocol, address: HostAndPort, database: String? = nil,
                 username: String? = nil, credential: CredentialReference? = nil, tls: UpstreamTLS = .prefer) {
@@ -156,5 +158,27 @@ public struct ConnectionEntry: Sendable {
         self.username = username
         self.credential = credential
         self.tls = tls
+    }
+}
+
+/// Just-in-time PostgreSQL roles: each session logs in as a role created for it alone and
+/// dropped when it ends (see Docs/postgres.md, "Just-in-time roles").
+public struct JITRoleConfiguration: Sendable {
+    public static let defaultPrefix = "agw_jit_"
+    /// The login that creates and drops the roles: it needs CREATEROLE.
+    public var adminUser: String
+    /// Where that login's password lives; never the secret itself.
+    public var adminCredential: CredentialReference
+    /// Existing roles each minted role is made a member of (its privileges).
+    public var memberships: [String] = []
+    /// Starts every minted role's name, before the node's own part; a lowercase identifier.
+    public var prefix: String = defaultPrefix
+    /// The longest a minted role's password stays valid (`VALID UNTIL`); nil: the token's
+    /// expiry and the session's maximum duration alone bound it.
+    public var validFor: TimeInterval?
+
+    public init(adminUser: String, adminCredential: CredentialReference) {
+        self.adminUser = adminUser
+        self.adminCredential = adminCredential
     }
 }
