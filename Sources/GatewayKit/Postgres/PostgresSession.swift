@@ -155,6 +155,7 @@ struct PostgresSession: Sendable {
         if let remote { startFields[AuditField.clientAddress] = .string(Self.describe(remote)) }
         if let application = startup.applicationName { startFields["application_name"] = .string(application) }
         startFields["tls"] = .bool(tls)
+        if let role = context.jitRoles[connection.name]?.roleName(forSession: id) { startFields["db_role"] = .string(role) }
         do {
             _ = try await context.store.append(AuditEvent(type: .sessionStart, sessionID: id, identity: identity, connection: connectionName, protocol: "postgres", fields: startFields))
         } catch {
@@ -168,10 +169,12 @@ struct PostgresSession: Sendable {
                                       protocolVersion: protocolVersion, state: state, settings: settings, maskingEngine: maskingEngine)
         } catch let error as PostgresUpstreamError {
             state.end("upstream_error")
-            try? await outbound.write(PostgresWire.fatal(error.sqlState, error.message))
+            try? await outbound.write(PostgresWire.fatal(error.sqlState, error.message, hint: error.hint))
         } catch {
             state.end("error")
         }
+        // The upstream connection has closed, however the session ended: drop its minted role.
+        await context.jitRoles[connection.name]?.drop(sessionID: id, identity: identity)
         context.registry.remove(id)
         var endFields: [String: AuditValue] = [AuditField.reason: .string(state.endReason)]
         endFields["commands"] = .int(Int64(state.inner.withLockedValue { $0.commandCount }))
@@ -202,11 +205,13 @@ struct PostgresSession: Sendable {
         } catch {
             throw PostgresUpstreamError(message: "connection \(connection.name): the gateway's credential is unavailable (\(error))")
         }
+        // With `jit_role` the session logs in as a role minted for it (dropped by `serve`).
+        let jit = try await context.jitRoles[connection.name]?.mint(sessionID: id, identity: identity, maxDuration: PostgresRelay.tighter(connection.maxDuration, settings.maxDuration))
         // The upstream channel shares the client channel's event loop, where the session runs.
         let upstream = try await PostgresUpstream.connect(to: connection, group: clientChannel.eventLoop)
         try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
             let (upstreamReader, greeting) = try await PostgresUpstream.handshake(
-                channel: upstream, inbound: upstreamInbound, outbound: upstreamOutbound, connection: connection, password: password,
+                channel: upstream, inbound: upstreamInbound, outbound: upstreamOutbound, connection: jit?.connection ?? connection, password: jit?.password ?? password,
                 clientParameters: startup.parameters, sslContext: context.upstreamTLS[connection.name])
 
             var hello = PostgresWire.encode(.authentication(.ok))

@@ -20,4 +20,6 @@ struct PostgresSessionContext: Sendable {
     var logger: Logger
     /// The masking engine for a policy masking profile, by name (nil: no such profile).
     var maskingEngine: @Sendable (String) throws -> MaskingEngine? = { _ in nil }
+    /// Per-session roles of the connections with `jit_role`, by connection name.
+    var jitRoles: [String: PostgresJITRoles] = [:]
 }

@@ -4,5 +4,7 @@ struct PostgresUpstreamError: Error, CustomStringConvertible {
     var message: String
     /// The server's SQLSTATE when it refused us, else 08006 (connection failure).
     var sqlState: String = "08006"
+    /// What the operator can change, shown to the client as the error's HINT.
+    var hint: String?
     var description: String { message }
 }

@@ -43,21 +43,12 @@ public struct SCRAMSHA256Client: Sendable {
         guard let iterationText = attributes["i"], let iterations = Int(iterationText), (1...10_000_000).contains(iterations) else {
             throw SCRAMError("the server sent an unusable iteration count")
         }
-        let salted: SymmetricKey
-        do {
-            salted = try KDF.Insecure.PBKDF2.deriveKey(from: Array(password.utf8), salt: salt, using: .sha256,
-                                                       outputByteCount: 32, unsafeUncheckedRounds: iterations)
-        } catch {
-            throw SCRAMError("key derivation failed")
-        }
-        let clientKey = Array(HMAC<SHA256>.authenticationCode(for: Array("Client Key".utf8), using: salted))
-        let storedKey = Array(SHA256.hash(data: clientKey))
+        let keys = try Self.keys(password: password, salt: Array(salt), iterations: iterations)
         let withoutProof = "c=biws,r=\(nonce)"
         let authMessage = Array("\(clientFirstBare),\(serverFirstText),\(withoutProof)".utf8)
-        let clientSignature = Array(HMAC<SHA256>.authenticationCode(for: authMessage, using: SymmetricKey(data: storedKey)))
-        let proof = zip(clientKey, clientSignature).map { $0 ^ $1 }
-        let serverKey = HMAC<SHA256>.authenticationCode(for: Array("Server Key".utf8), using: salted)
-        expectedServerSignature = Array(HMAC<SHA256>.authenticationCode(for: authMessage, using: SymmetricKey(data: Array(serverKey))))
+        let clientSignature = Array(HMAC<SHA256>.authenticationCode(for: authMessage, using: SymmetricKey(data: keys.storedKey)))
+        let proof = zip(keys.clientKey, clientSignature).map { $0 ^ $1 }
+        expectedServerSignature = Array(HMAC<SHA256>.authenticationCode(for: authMessage, using: SymmetricKey(data: keys.serverKey)))
         return Array("\(withoutProof),p=\(Data(proof).base64EncodedString())".utf8)
     }
 
@@ -68,6 +59,27 @@ public struct SCRAMSHA256Client: Sendable {
         guard let expected = expectedServerSignature, let signature = attributes["v"].flatMap({ Data(base64Encoded: $0) }),
               Array(signature) == expected
         else { throw SCRAMError("the server's signature does not match: it may not be the server it claims to be") }
+    }
+
+    /// The keys RFC 5802 derives from a password: `ClientKey` proves the client, `StoredKey`
+    /// (its hash) and `ServerKey` are what a server keeps (see ``PostgresJITRoles``).
+    struct Keys {
+        var clientKey: [UInt8]
+        var storedKey: [UInt8]
+        var serverKey: [UInt8]
+    }
+
+    static func keys(password: String, salt: [UInt8], iterations: Int) throws(SCRAMError) -> Keys {
+        let salted: SymmetricKey
+        do {
+            salted = try KDF.Insecure.PBKDF2.deriveKey(from: Array(password.utf8), salt: salt, using: .sha256,
+                                                       outputByteCount: 32, unsafeUncheckedRounds: iterations)
+        } catch {
+            throw SCRAMError("key derivation failed")
+        }
+        let clientKey = Array(HMAC<SHA256>.authenticationCode(for: Array("Client Key".utf8), using: salted))
+        return Keys(clientKey: clientKey, storedKey: Array(SHA256.hash(data: clientKey)),
+                    serverKey: Array(HMAC<SHA256>.authenticationCode(for: Array("Server Key".utf8), using: salted)))
     }
 
     /// Tests only: sign a different client-first-bare (the RFC 7677 vector names its user).

@@ -29,6 +29,8 @@ public final class GatewayRuntime: Sendable {
     let maskingSecret: [UInt8]
     /// Just-in-time access requests and grants (rebuilt from the trail by ``prepare()``).
     public let access: AccessRequestStore
+    /// Per-session PostgreSQL roles of the connections with `jit_role`, by connection name.
+    let jitRoles: [String: PostgresJITRoles]
 
     /// The `iss` of tokens this node issues.
     public static func issuer(forNode nodeID: String) -> String { "urn:auditgateway:node:\(nodeID)" }
@@ -76,6 +78,7 @@ public final class GatewayRuntime: Sendable {
         }
         AuditMetrics.attach(to: store)
         access = AccessRequestStore(store: store)
+        jitRoles = try PostgresJITRoles.forConnections(configuration, store: store, logger: logger)
         if configuration.policyFiles.isEmpty {
             policyStore = nil
             policy = ConnectionGroupPolicy(rules: Dictionary(uniqueKeysWithValues: configuration.connections.map {
@@ -101,6 +104,8 @@ public final class GatewayRuntime: Sendable {
     public func prepare() async throws {
         try await endOrphanedSessions()
         try await access.load()
+        // Roles a previous run minted and could not drop (it crashed): before any session starts.
+        for name in jitRoles.keys.sorted() { await jitRoles[name]?.sweep() }
     }
 
     /// Sessions are node-local: any the trail still shows as open belonged to a previous run

@@ -33,6 +33,7 @@ public enum GatewayService {
                 recordings: runtime.dataDirectory.recordings, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
             var sessionContext = context
             sessionContext.maskingEngine = { name in try runtime.maskingEngine(profile: name) }
+            sessionContext.jitRoles = runtime.jitRoles
             services.append(.init(service: PostgresListener(context: sessionContext, address: address, onListening: onPostgresListening)))
         }
         if let policy = runtime.policyStore {
