@@ -93,7 +93,7 @@ struct GatewayEndToEndTests {
     @Test func checkConfigAcceptsTheDocumentedExampleAndNamesBadKeys() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let example = root.appendingPathComponent("Docs/examples/gatewayd.yaml").path
-        let env = ["ORDERS_DB_PASSWORD": "pw-in-env-9f3a", "WEB1_SSH_KEY": "key-in-env-77c1"]
+        let env = ["ORDERS_DB_PASSWORD": "pw-in-env-9f3a", "ORDERS_ROLE_ADMIN_PASSWORD": "pw-in-env-5be0", "WEB1_SSH_KEY": "key-in-env-77c1"]
         let good = try ChildProcess.run("gatewayd", ["check-config", "--config", example], environment: env)
         #expect(good.status == 0, "stderr: \(good.stderr)")
         #expect(good.stdout.contains("OK"))
