@@ -15,6 +15,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case tokenIssued = "token.issued"
     /// A token was exchanged for a delegated one (nested agents).
     case tokenExchanged = "token.exchanged"
+    /// A leased token's holder renewed its lease (fields: `lease_until`).
+    case tokenRenewed = "token.renewed"
     /// A token was revoked.
     case tokenRevoked = "token.revoked"
     /// Just-in-time access was requested.

@@ -19,6 +19,8 @@ public struct Identity: Sendable, Hashable, Codable {
     public var tokenID: String?
     /// Claim `parent_jti` on gateway-issued child tokens: the token this one was exchanged from.
     public var parentTokenID: String?
+    /// When the token was issued (`iat`); nil only for identities built by hand.
+    public var issuedAt: Date?
     /// When the token expires (`exp`).
     public var expiresAt: Date
     /// Connections the token is limited to (claim `connections`, gateway tokens); `nil` = not limited.
@@ -32,6 +34,7 @@ public struct Identity: Sendable, Hashable, Codable {
         actors: [String] = [],
         tokenID: String? = nil,
         parentTokenID: String? = nil,
+        issuedAt: Date? = nil,
         expiresAt: Date,
         connections: [String]? = nil
     ) {
@@ -41,6 +44,7 @@ public struct Identity: Sendable, Hashable, Codable {
         self.actors = actors
         self.tokenID = tokenID
         self.parentTokenID = parentTokenID
+        self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.connections = connections
     }

@@ -36,4 +36,16 @@ extension AuditStore {
         for event in events { records.append(try await append(event)) }
         return records
     }
+
+    /// Every stored event of `types`, oldest first, page by page: how state derived from
+    /// the trail (access grants, revocations) is rebuilt at start-up.
+    public func replay(types: [AuditEventType], _ apply: (AuditEvent) -> Void) async throws {
+        var after: Int64 = 0
+        while true {
+            let page = try await events(AuditQuery(types: types, afterSeq: after, limit: AuditQuery.maxLimit))
+            for record in page { apply(record.event) }
+            guard let last = page.last, page.count == AuditQuery.maxLimit else { return }
+            after = last.seq
+        }
+    }
 }

@@ -40,6 +40,7 @@ struct TokenClaimSet: Sendable {
             actors: actors,
             tokenID: tokenID,
             parentTokenID: parentTokenID,
+            issuedAt: issuedAt,
             expiresAt: expiresAt,
             connections: connections
         )

@@ -23,14 +23,8 @@ public final class AccessRequestStore: Sendable {
 
     /// Replays every `access.*` event in the trail (at start-up).
     public func load() async throws {
-        var after: Int64 = 0
         var rebuilt = AccessRequestLedger()
-        while true {
-            let page = try await store.events(AuditQuery(types: AccessRequestLedger.eventTypes, afterSeq: after, limit: AuditQuery.maxLimit))
-            for record in page { rebuilt.apply(record.event) }
-            guard let last = page.last, page.count == AuditQuery.maxLimit else { break }
-            after = last.seq
-        }
+        try await store.replay(types: AccessRequestLedger.eventTypes) { rebuilt.apply($0) }
         let loaded = rebuilt
         ledger.withLockedValue { $0 = loaded }
     }
