@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "GatewayKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Benchmarks live apart from tests; `audit-bench` also serves as the writer

@@ -69,7 +69,7 @@ public enum AdminAPI {
             let who = context.identity?.subject ?? "?"
             _ = try await store.append(AuditEvent(type: .adminAction, sessionID: id, identity: context.identity,
                                                   fields: [AuditField.action: "session.terminate", AuditField.target: .string(id), AuditField.reason: .string(reason)]))
-            guard sessions.terminate(id, reason: "\(reason) (by \(who))") else {
+            guard sessions.terminate(id, .init(reason: "terminated", message: "terminating connection: \(reason) (by \(who))")) else {
                 throw AdminError(.notFound, code: "not_found", "no live session \(id) on this node")
             }
             return try json(["terminated": id], status: .accepted)
@@ -79,6 +79,7 @@ public enum AdminAPI {
         }
         AccessRoutes.add(to: router, runtime: runtime)
         SessionTreeRoutes.add(to: router, runtime: runtime)
+        TokenRoutes.add(to: router, runtime: runtime)
         return router
     }
 

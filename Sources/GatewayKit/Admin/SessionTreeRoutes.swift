@@ -23,7 +23,15 @@ enum SessionTreeRoutes {
             let parameters = request.uri.queryParameters
             let (subject, token) = try scope(parameters)
             let commandLimit = try commands(parameters)
-            return try AdminAPI.json(try await tree(store: store, subject: subject, token: token, commandLimit: commandLimit))
+            var found = try await tree(store: store, subject: subject, token: token, commandLimit: commandLimit)
+            let now = Date()
+            let rootSubject = found.subject
+            found.updateTokens { node in
+                let identity = Identity(subject: rootSubject, issuer: "", actors: node.actors, tokenID: node.jti, parentTokenID: node.parentTokenID,
+                                        issuedAt: node.exchangedAt, expiresAt: node.expires ?? .distantFuture)
+                node.status = runtime.delegation.status(of: identity, at: now).endReason ?? ((node.expires ?? .distantFuture) < now ? "expired" : "active")
+            }
+            return try AdminAPI.json(found)
         }
     }
 
@@ -96,7 +104,7 @@ enum SessionTreeRoutes {
             for record in page {
                 let event = record.event
                 let names = event.tokenID == jti
-                    || (event.type == .tokenExchanged && event.fields[SessionTreeBuilder.Field.parentTokenID]?.stringValue == jti)
+                    || (event.type == .tokenExchanged && event.fields[TokenLedger.Field.parentTokenID]?.stringValue == jti)
                 if names, let subject = event.subject { return subject }
             }
             guard page.count == query.effectiveLimit, let last = page.last else { return nil }

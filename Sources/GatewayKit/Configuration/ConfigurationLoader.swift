@@ -99,6 +99,15 @@ public enum ConfigurationLoader {
                 config.tokens.leeway = leeway
             }
             if let audience = tokens.string("audience") { config.tokens.audience = audience }
+            if let depth = tokens.int("max_delegation_depth", range: 0...32) { config.tokens.maxDelegationDepth = depth }
+            if let ttl = tokens.duration("max_exchange_ttl") {
+                if ttl < 1 { issues.add("tokens.max_exchange_ttl", tokens.lineOf("max_exchange_ttl"), "must be at least 1s") }
+                config.tokens.maxExchangeTTL = ttl
+            }
+            if let lease = tokens.duration("max_lease") {
+                if lease < 1 { issues.add("tokens.max_lease", tokens.lineOf("max_lease"), "must be at least 1s") }
+                config.tokens.maxLease = lease
+            }
             tokens.reportUnknownKeys()
         }
 

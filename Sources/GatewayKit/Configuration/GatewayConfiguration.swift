@@ -79,6 +79,12 @@ public struct TokenConfiguration: Sendable {
     public var leeway: TimeInterval = 30
     /// Audience the gateway's own tokens carry and accept.
     public var audience: String = "auditgateway"
+    /// Longest actor chain a token exchange may produce (`alice → etl → loader` is 2).
+    public var maxDelegationDepth: Int = 4
+    /// Longest lifetime of a token minted by exchange (it is also never longer than its parent's).
+    public var maxExchangeTTL: TimeInterval = 12 * 3600
+    /// Longest lease period a token exchange may ask for.
+    public var maxLease: TimeInterval = 3600
     public init() {}
 }
 

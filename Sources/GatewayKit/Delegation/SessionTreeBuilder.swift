@@ -15,16 +15,6 @@ import Foundation
 /// Honest events cannot form a parent cycle; if stored ones do, the cycle is cut where it
 /// is first entered and its tokens still appear.
 public struct SessionTreeBuilder: Sendable {
-    /// Field names of `token.exchanged` events.
-    enum Field {
-        static let parentTokenID = "parent_token_id"
-        static let actor = "actor"
-        static let expires = "expires"
-        static let connections = "connections"
-        static let leaseSeconds = "lease_seconds"
-        static let depth = "depth"
-    }
-
     public let subject: String
     /// Set by the caller when the sessions it passed were cut at a query's limit.
     public var sessionsTruncated = false
@@ -163,17 +153,17 @@ public struct SessionTreeBuilder: Sendable {
 
     private static func exchangedToken(_ jti: String, _ event: AuditEvent) -> SessionTree.TokenNode {
         let fields = event.fields
-        let depth = fields[Field.depth]?.intValue.map { Int(clamping: $0) } ?? event.actors.count
+        let depth = fields[TokenLedger.Field.depth]?.intValue.map { Int(clamping: $0) } ?? event.actors.count
         return SessionTree.TokenNode(
             jti: jti,
-            parentTokenID: fields[Field.parentTokenID]?.stringValue,
+            parentTokenID: fields[TokenLedger.Field.parentTokenID]?.stringValue,
             actors: event.actors,
             depth: depth,
-            actor: fields[Field.actor]?.stringValue ?? event.actors.first,
+            actor: fields[TokenLedger.Field.actor]?.stringValue ?? event.actors.first,
             exchangedAt: event.time,
-            expires: fields[Field.expires]?.stringValue.flatMap(TimeArgument.parseAbsolute),
-            connections: fields[Field.connections]?.arrayValue.map { $0.compactMap(\.stringValue) },
-            leaseSeconds: wholeSeconds(fields[Field.leaseSeconds])
+            expires: fields[TokenLedger.Field.expires]?.stringValue.flatMap(TimeArgument.parseAbsolute),
+            connections: fields[TokenLedger.Field.connections]?.arrayValue.map { $0.compactMap(\.stringValue) },
+            leaseSeconds: wholeSeconds(fields[TokenLedger.Field.leaseSeconds])
         )
     }
 

@@ -38,7 +38,9 @@ struct PostgresListener: Service {
             }
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
-            for id in registry.liveSessionIDs { registry.terminate(id, reason: "the gateway is shutting down") }
+            for id in registry.liveSessionIDs {
+                registry.terminate(id, .init(reason: "gateway_shutdown", message: "terminating connection: the gateway is shutting down"))
+            }
         }
     }
 }

@@ -567,11 +567,11 @@ struct PostgresRelay: Sendable {
         let expiry = identity.expiresAt.addingTimeInterval(context.configuration.tokens.leeway)
         while true {
             try await Task.sleep(for: .milliseconds(200))
-            let (terminate, lastActivity, busy) = state.inner.withLockedValue { ($0.terminateReason, $0.lastActivity, $0.tracker.pendingCount > 0) }
+            let (termination, lastActivity, busy) = state.inner.withLockedValue { ($0.termination, $0.lastActivity, $0.tracker.pendingCount > 0) }
             let now = NIODeadline.now()
             var end: (reason: String, message: String)?
-            if let terminate {
-                end = ("terminated", "terminating connection: \(terminate)")
+            if let termination {
+                end = (termination.reason, termination.message)
             } else if let idle = Self.tighter(connection.idleTimeout, settings.idleTimeout), !busy, now - lastActivity > .milliseconds(Int64(idle * 1000)) {
                 end = ("idle_timeout", "terminating connection: idle for more than \(Self.describe(seconds: idle))")
             } else if let maximum = Self.tighter(connection.maxDuration, settings.maxDuration), now - started > .milliseconds(Int64(maximum * 1000)) {

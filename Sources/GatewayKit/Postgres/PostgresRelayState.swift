@@ -8,7 +8,8 @@ final class PostgresRelayState: Sendable {
     struct Inner {
         var tracker = PostgresCommandTracker()
         var lastActivity = NIODeadline.now()
-        var terminateReason: String?
+        /// Set when the gateway ends the session (terminate, revocation, lease lapse).
+        var termination: SessionRegistry.Termination?
         var endReason: String?
         var commandCount = 0
         /// Result column names per prepared statement, learned from Describe answers.
@@ -30,8 +31,9 @@ final class PostgresRelayState: Sendable {
 
     func touch() { inner.withLockedValue { $0.lastActivity = .now() } }
 
-    func requestTermination(_ reason: String) {
-        inner.withLockedValue { if $0.terminateReason == nil { $0.terminateReason = reason } }
+    /// Asks the watchdog to end the session; the first request wins.
+    func requestTermination(_ termination: SessionRegistry.Termination) {
+        inner.withLockedValue { if $0.termination == nil { $0.termination = termination } }
     }
 
     /// How the server lexes SQL now, and whether that is settled: nothing forwarded earlier

@@ -116,6 +116,10 @@ struct PostgresSession: Sendable {
             await refuse(outbound, sqlState: "28P01", message: "token rejected: \(error.message)", identity: nil, connection: connectionName, remote: remote, stage: "authenticate")
             return
         }
+        if let message = context.delegation.status(of: identity).message {
+            await refuse(outbound, sqlState: "28000", message: "token rejected: \(message)", identity: identity, connection: connectionName, remote: remote, stage: "authenticate")
+            return
+        }
 
         guard let connection = context.connections[connectionName], connection.protocol == .postgres else {
             await refuse(outbound, sqlState: "28000", message: "there is no PostgreSQL connection named '\(connectionName)'", identity: identity, connection: connectionName, remote: remote, stage: "route",
@@ -230,8 +234,8 @@ struct PostgresSession: Sendable {
             PostgresBackendMessage.readyForQuery(greeting.transactionStatus).encode(into: &hello)
             try await client.write(hello)
 
-            context.registry.register(.init(id: id, subject: identity.subject, connection: connection.name) { reason in
-                state.requestTermination(reason)
+            context.registry.register(.init(id: id, identity: identity, connection: connection.name) { termination in
+                state.requestTermination(termination)
             })
             let relay = PostgresRelay(session: self, identity: identity, connection: connection, state: state, settings: settings,
                                       maskingEngine: maskingEngine, upstreamCancelTarget: cancelTarget)

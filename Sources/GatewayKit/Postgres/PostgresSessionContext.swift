@@ -12,6 +12,8 @@ struct PostgresSessionContext: Sendable {
     var store: any AuditStore
     var policy: any PolicyEvaluating
     var access: AccessRequestStore
+    /// Revocations and leases: a token that is revoked or whose lease lapsed cannot connect.
+    var delegation: DelegationStore
     var registry: SessionRegistry
     var serverTLS: NIOSSLContext
     var upstreamTLS: [String: NIOSSLContext]

@@ -31,6 +31,8 @@ public final class GatewayRuntime: Sendable {
     public let access: AccessRequestStore
     /// Per-session PostgreSQL roles of the connections with `jit_role`, by connection name.
     let jitRoles: [String: PostgresJITRoles]
+    /// Tokens minted by exchange, their leases, and revocations (rebuilt by ``prepare()``).
+    public let delegation: DelegationStore
 
     /// The `iss` of tokens this node issues.
     public static func issuer(forNode nodeID: String) -> String { "urn:auditgateway:node:\(nodeID)" }
@@ -79,6 +81,7 @@ public final class GatewayRuntime: Sendable {
         AuditMetrics.attach(to: store)
         access = AccessRequestStore(store: store)
         jitRoles = try PostgresJITRoles.forConnections(configuration, store: store, logger: logger)
+        delegation = DelegationStore(store: store, signer: tokenSigner)
         if configuration.policyFiles.isEmpty {
             policyStore = nil
             policy = ConnectionGroupPolicy(rules: Dictionary(uniqueKeysWithValues: configuration.connections.map {
@@ -100,12 +103,13 @@ public final class GatewayRuntime: Sendable {
     }
 
     /// Start-up work that reads the audit trail: ends the sessions a previous run left open
-    /// and rebuilds access requests and grants. Call once, before the listeners start.
+    /// and rebuilds access requests, grants, delegated tokens and revocations. Call once, before the listeners start.
     public func prepare() async throws {
         try await endOrphanedSessions()
         try await access.load()
         // Roles a previous run minted and could not drop (it crashed): before any session starts.
         for name in jitRoles.keys.sorted() { await jitRoles[name]?.sweep() }
+        try await delegation.load()
     }
 
     /// Sessions are node-local: any the trail still shows as open belonged to a previous run

@@ -28,7 +28,7 @@ public enum GatewayService {
             let context = PostgresSessionContext(
                 configuration: runtime.configuration,
                 connections: Dictionary(uniqueKeysWithValues: runtime.configuration.connections.map { ($0.name, $0) }),
-                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, registry: runtime.sessions,
+                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, delegation: runtime.delegation, registry: runtime.sessions,
                 serverTLS: try TLSContexts.server(runtime.certificate), upstreamTLS: upstreamTLS,
                 recordings: runtime.dataDirectory.recordings, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
             var sessionContext = context
@@ -39,6 +39,7 @@ public enum GatewayService {
         if let policy = runtime.policyStore {
             services.append(.init(service: PolicyReloader(policy: policy, store: runtime.store, logger: logger)))
         }
+        services.append(.init(service: SessionSweeper(runtime: runtime)))
         services.append(.init(service: admin))
         for (name, address) in [("mysql", listeners.mysql), ("ssh", listeners.ssh), ("http", listeners.http)] {
             if let address {

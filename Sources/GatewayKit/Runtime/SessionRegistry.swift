@@ -1,16 +1,40 @@
+import AuditCore
 import Foundation
 import NIOConcurrencyHelpers
 
 /// The node's live sessions, for the admin API (terminate) and for PostgreSQL cancel
 /// requests, which arrive on a new connection naming the gateway's key for a session.
 public final class SessionRegistry: Sendable {
+    /// Why the gateway ends a live session.
+    public struct Termination: Sendable, Equatable {
+        /// The `session.end` reason the trail records: `terminated`, `revoked`, `lease_expired`.
+        public var reason: String
+        /// What the client is told (no secrets: it is shown and logged).
+        public var message: String
+
+        public init(reason: String, message: String) {
+            self.reason = reason
+            self.message = message
+        }
+    }
+
     /// What a live session exposes to the rest of the gateway.
     public struct Entry: Sendable {
         public var id: String
-        public var subject: String
+        /// Who the session acts for: revocations and leases are checked against it.
+        public var identity: Identity
         public var connection: String
-        /// Ends the session with `reason`; the handler tells the client in its protocol.
-        public var terminate: @Sendable (_ reason: String) -> Void
+        /// Ends the session; the handler tells the client in its protocol.
+        public var terminate: @Sendable (Termination) -> Void
+
+        public init(id: String, identity: Identity, connection: String, terminate: @escaping @Sendable (Termination) -> Void) {
+            self.id = id
+            self.identity = identity
+            self.connection = connection
+            self.terminate = terminate
+        }
+
+        public var subject: String { identity.subject }
     }
 
     /// Where to send a PostgreSQL CancelRequest for a session: the upstream and its key.
@@ -48,11 +72,14 @@ public final class SessionRegistry: Sendable {
 
     public var liveSessionIDs: [String] { state.withLockedValue { Array($0.sessions.keys) } }
 
+    /// A snapshot of the live sessions.
+    public var entries: [Entry] { state.withLockedValue { Array($0.sessions.values) } }
+
     /// Ends a live session; false when no such session is live on this node.
     @discardableResult
-    public func terminate(_ id: String, reason: String) -> Bool {
+    public func terminate(_ id: String, _ termination: Termination) -> Bool {
         guard let entry = state.withLockedValue({ $0.sessions[id] }) else { return false }
-        entry.terminate(reason)
+        entry.terminate(termination)
         return true
     }
 
