@@ -5,7 +5,7 @@ import ArgumentParser
 struct AuditCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auditctl",
-        abstract: "Search, follow, verify and replay AuditGateway's audit trail.",
+        abstract: "Search, follow, verify and replay AuditGateway's audit trail; delegate tokens to agents and revoke them.",
         discussion: """
         Online commands talk to the admin API at $AUDIT_SERVER (default http://127.0.0.1:18080)
         with the token in $AUDIT_TOKEN (or --token-file); the token's identity must be in the
@@ -17,9 +17,11 @@ struct AuditCtl: AsyncParsableCommand {
           2   not found (session, recording)
           3   refused by the gateway (missing, invalid or non-admin token)
           4   gateway unreachable, or it answered with an error
+          5   access: nothing to do (already decided, no approval needed)
           6   policy test: a decision denies or needs approval (1: the policy files have problems)
           64  bad command line
+          run: the command's own exit code (127: it cannot be run)
         """,
-        subcommands: [TokenCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self, AccessCommand.self, PolicyCommand.self]
+        subcommands: [TokenCommand.self, RunCommand.self, RevokeCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self, AccessCommand.self, PolicyCommand.self]
     )
 }

@@ -10,10 +10,14 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Read the token from this file. Default: $AUDIT_TOKEN.")
     var tokenFile: String?
 
-    func client() throws -> AdminClient {
-        let environment = ProcessInfo.processInfo.environment
-        let base = server ?? environment["AUDIT_SERVER"] ?? "http://127.0.0.1:18080"
-        var token = environment["AUDIT_TOKEN"]
+    /// The admin API base URL.
+    var baseURL: String {
+        server ?? ProcessInfo.processInfo.environment["AUDIT_SERVER"] ?? "http://127.0.0.1:18080"
+    }
+
+    /// The caller's token: `--token-file`, else `$AUDIT_TOKEN`.
+    func token() throws -> String {
+        var token = ProcessInfo.processInfo.environment["AUDIT_TOKEN"]
         if let tokenFile {
             guard let data = FileManager.default.contents(atPath: tokenFile), let text = String(data: data, encoding: .utf8) else {
                 throw ValidationError("cannot read token file \(tokenFile)")
@@ -23,7 +27,11 @@ struct ServerOptions: ParsableArguments {
         guard let token, !token.isEmpty else {
             throw ValidationError("no token: set AUDIT_TOKEN or pass --token-file (in dev mode gatewayd prints one)")
         }
-        return AdminClient(server: base, token: token)
+        return token
+    }
+
+    func client() throws -> AdminClient {
+        AdminClient(server: baseURL, token: try token())
     }
 }
 

@@ -129,7 +129,7 @@ struct SessionTreeText {
         if let lease = token.leaseSeconds { notes.append("lease \(lease)s") }
         if let expires = token.expires { notes.append("expires " + Self.time(expires, withDate: true)) }
         if let connections = token.connections { notes.append("only " + connections.joined(separator: ", ")) }
-        if let status = token.status { notes.append(status) }
+        if let status = token.status, status != "active" { notes.append(status) }
         return notes.isEmpty ? text : text + " (" + notes.joined(separator: ", ") + ")"
     }
 
