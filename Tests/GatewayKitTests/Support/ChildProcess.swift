@@ -47,6 +47,19 @@ enum ChildProcess {
         return Result(status: process.process.terminationStatus, stdout: process.stdout, stderr: process.stderr)
     }
 
+    /// The exit status of `process` once it has exited, without reaping it; nil while it runs.
+    ///
+    /// Foundation's `Process` sometimes misses the exit of a short-lived child on Linux and
+    /// reports `isRunning` for ever, so waits ask the kernel as well.
+    static func exitStatus(_ process: Process) -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+              info._sifields._sigchld.si_pid != 0 else { return nil }
+        let status = info._sifields._sigchld.si_status
+        return info.si_code == CLD_EXITED ? status : 128 + status
+    }
+
     /// A running child whose output goes to temporary files.
     final class Running: @unchecked Sendable {
         let process: Process

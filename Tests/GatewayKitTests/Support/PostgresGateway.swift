@@ -22,7 +22,9 @@ struct PostgresGateway {
     ///     each with its own extra settings, e.g. `["orders-idle": ["idle_timeout: 1s"]]`.
     ///   - policyYAML: a policy document; when given, gatewayd runs with it (`policy.file`)
     ///     instead of the connections' group lists.
-    static func start(variants: [String: [String]] = [:], extraConnectionYAML: String = "", policyYAML: String? = nil) throws -> PostgresGateway {
+    ///   - tokenSettings: more lines under `tokens:`, e.g. `["max_delegation_depth: 2"]`.
+    static func start(variants: [String: [String]] = [:], extraConnectionYAML: String = "", policyYAML: String? = nil,
+                      tokenSettings: [String] = []) throws -> PostgresGateway {
         let postgres = try TestServers.postgres()
         let variantYAML = variants.keys.sorted().map { name in
             (["  - name: \(name)", "    protocol: postgres", "    address: \(postgres.host):\(postgres.port)", "    database: app", "    username: app",
@@ -42,6 +44,7 @@ struct PostgresGateway {
           durability: normal
         tokens:
           leeway: 0s
+        \(tokenSettings.map { "  " + $0 }.joined(separator: "\n"))
         dev_issuer: true
         listeners:
           postgres: 127.0.0.1:\(port)

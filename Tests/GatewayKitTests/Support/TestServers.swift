@@ -53,11 +53,15 @@ enum TestServers {
         process.standardError = FileHandle(forWritingAtPath: base + ".err")
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        while process.isRunning { usleep(50_000) }
+        var status = ChildProcess.exitStatus(process)
+        while status == nil {
+            usleep(50_000)
+            status = ChildProcess.exitStatus(process)
+        }
         let data = FileManager.default.contents(atPath: base + ".out") ?? Data()
         let errorText = String(decoding: FileManager.default.contents(atPath: base + ".err") ?? Data(), as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            Issue.record("scripts/test-servers.sh start \(server) failed (\(process.terminationStatus)):\n\(errorText)")
+        guard status == 0 else {
+            Issue.record("scripts/test-servers.sh start \(server) failed (\(status ?? -1)):\n\(errorText)")
             throw CancellationError()
         }
         var values: [String: String] = [:]
