@@ -25,7 +25,7 @@ struct TokenSignerTests {
         let identity = try await Self.gatewayVerifier(signer).verify(token)
         #expect(identity == Identity(
             subject: "alice", issuer: "https://gw.example", groups: ["dba"], actors: ["loader-3", "nightly-etl"],
-            tokenID: "child-1", parentTokenID: "parent-1", expiresAt: F.epoch.addingTimeInterval(900), connections: ["pg-prod"]))
+            tokenID: "child-1", parentTokenID: "parent-1", issuedAt: F.epoch, expiresAt: F.epoch.addingTimeInterval(900), connections: ["pg-prod"]))
         #expect(identity.delegationPath.joined(separator: " → ") == "alice → nightly-etl → loader-3")
     }
 
