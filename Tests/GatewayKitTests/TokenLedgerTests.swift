@@ -155,10 +155,18 @@ struct TokenLedgerTests {
         #expect(ledger.status(of: loader, at: now.addingTimeInterval(111)).endReason == "lease_expired")
     }
 
-    @Test func descendantsAreFoundThroughEveryGeneration() {
+    @Test func ancestryIsFoundThroughEveryGeneration() {
         var ledger = chainLedger()
         ledger.apply(exchanged("sub", parent: "loader", actors: ["sub", "loader", "etl"], at: now))
-        #expect(Set(ledger.descendants(of: "etl").map(\.id)) == ["loader", "sub"])
-        #expect(ledger.descendants(of: "sub").isEmpty)
+        #expect(ledger.isAncestor("etl", of: "sub"))
+        #expect(ledger.isAncestor("root", of: "sub"))
+        #expect(ledger.isAncestor("sub", of: "sub"))
+        #expect(!ledger.isAncestor("sub", of: "etl"))
+    }
+
+    @Test func expiredTokensAreForgotten() {
+        var ledger = chainLedger()
+        ledger.forgetTokens(expiredBefore: now.addingTimeInterval(3600.5))
+        #expect(ledger.tokens["etl"] == nil && ledger.tokens["loader"] != nil)
     }
 }

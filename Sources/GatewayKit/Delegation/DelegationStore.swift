@@ -23,6 +23,7 @@ public final class DelegationStore: Sendable {
         var rebuilt = TokenLedger()
         try await store.replay(types: TokenLedger.eventTypes) { rebuilt.apply($0) }
         rebuilt.extendLeases(toAtLeast: now)
+        rebuilt.forgetTokens(expiredBefore: now.addingTimeInterval(-600))
         let loaded = rebuilt
         ledger.withLockedValue { $0 = loaded }
     }
@@ -30,6 +31,11 @@ public final class DelegationStore: Sendable {
     /// Whether `identity` may still act.
     public func status(of identity: Identity, at now: Date = Date()) -> TokenStatus {
         ledger.withLockedValue { $0.status(of: identity, at: now) }
+    }
+
+    /// Forgets tokens that expired more than `margin` ago (the sweeper calls this now and then).
+    public func forgetExpiredTokens(now: Date = Date(), margin: TimeInterval = 600) {
+        ledger.withLockedValue { $0.forgetTokens(expiredBefore: now.addingTimeInterval(-margin)) }
     }
 
     /// Every revocation so far, oldest first.
@@ -85,7 +91,7 @@ public final class DelegationStore: Sendable {
             guard let token = ledger.tokens[id] else { return (nil, nil, false) }
             let identity = Identity(subject: token.subject, issuer: signer.issuer, actors: token.actors, tokenID: token.id,
                                     parentTokenID: token.parentID, issuedAt: token.issuedAt, expiresAt: token.expiresAt)
-            let ancestor = caller.tokenID.map { callerID in callerID == id || ledger.descendants(of: callerID).contains { $0.id == id } } ?? false
+            let ancestor = caller.tokenID.map { ledger.isAncestor($0, of: id) } ?? false
             return (token, ledger.status(of: identity, at: now), ancestor)
         }
         guard let token, let status else { throw DelegationError(.notFound, code: "not_found", "no token \(id) was minted by exchange on this gateway") }
@@ -115,7 +121,7 @@ public final class DelegationStore: Sendable {
         guard reason.utf8.count <= 1024 else { throw DelegationError(.badRequest, code: "bad_parameter", "reason must be at most 1024 bytes") }
         if !isAdmin {
             let own = kind == .token && identity.tokenID.map { callerID in
-                callerID == target || ledger.withLockedValue { $0.descendants(of: callerID).contains { $0.id == target } }
+                callerID == target || ledger.withLockedValue { $0.isAncestor(callerID, of: target) }
             } == true
             guard own else {
                 throw DelegationError(.forbidden, code: "not_admin", "only admins may revoke subjects, actors or other people's tokens; you may revoke your own token and the tokens exchanged from it")

@@ -17,8 +17,11 @@ struct SessionSweeper: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            var ticks = 0
             while (try? await Task.sleep(for: Self.interval)) != nil {
                 Self.sweep(runtime: runtime)
+                ticks += 1
+                if ticks % 240 == 0 { runtime.delegation.forgetExpiredTokens() }  // every minute
             }
         }
     }

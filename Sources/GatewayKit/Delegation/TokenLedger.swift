@@ -121,20 +121,26 @@ struct TokenLedger: Sendable {
         return .active
     }
 
-    /// `id` and every token minted from it, directly or further down.
-    func descendants(of id: String) -> [Token] {
-        var children: [String: [Token]] = [:]
-        for token in tokens.values { if let parent = token.parentID { children[parent, default: []].append(token) } }
-        var found: [Token] = []
-        var queue = [id]
-        var seen: Set<String> = [id]
-        while let current = queue.popLast() {
-            for child in children[current] ?? [] where seen.insert(child.id).inserted {
-                found.append(child)
-                queue.append(child.id)
-            }
+    /// Whether `ancestor` is `id` or a token `id` was exchanged from, directly or further up.
+    func isAncestor(_ ancestor: String, of id: String) -> Bool {
+        var next: String? = id
+        var steps = 0
+        while let current = next, steps < Self.maxAncestry {
+            if current == ancestor { return true }
+            next = tokens[current]?.parentID
+            steps += 1
         }
-        return found
+        return false
+    }
+
+    /// Forgets tokens that expired before `cutoff`. Nothing is lost: an expired token is
+    /// refused anyway, and no descendant outlives its parent.
+    mutating func forgetTokens(expiredBefore cutoff: Date) {
+        let expired = tokens.values.filter { $0.expiresAt < cutoff }.map(\.id)
+        for id in expired {
+            tokens[id] = nil
+            revokedTokens[id] = nil
+        }
     }
 }
 
