@@ -44,6 +44,8 @@ enum DevMode {
           auditctl verify                   # recompute the hash chain and checkpoints
           auditctl verify --store \(runtime.dataDirectory.auditStore)
           auditctl token mint --data-dir \(directory) --subject alice --group developers
+          auditctl run --actor etl -- auditctl token exchange --actor loader --json   # a delegated chain
+          auditctl sessions tree --subject dev-admin
           curl \(server)/metrics
 
         Stop with Ctrl-C.
