@@ -5,7 +5,7 @@ set -euo pipefail
 mode=${1:-build}
 packages=(libssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl)
 if [ "$mode" = test ]; then
-  packages+=(curl python3 postgresql postgresql-contrib postgresql-client)
+  packages+=(curl python3 postgresql postgresql-contrib postgresql-client openssh-server openssh-client sshpass expect)
 fi
 missing=()
 for p in "${packages[@]}"; do

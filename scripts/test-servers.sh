@@ -2,13 +2,16 @@
 # Starts and stops the real servers the tests drive, on loopback, without systemd.
 #
 #   scripts/test-servers.sh start postgres   # prints `export AGW_TEST_...` lines; also writes them to $AGW_TEST_ENV
-#   scripts/test-servers.sh stop             # stops everything this script started (by PID)
+#   scripts/test-servers.sh start sshd       # (or `start postgres sshd`)
+#   scripts/test-servers.sh stop [sshd]      # stops everything this script started (by PID), or just sshd
 #
 # PostgreSQL: a fresh cluster on 127.0.0.1:$AGW_TEST_PG_PORT (default 55432) with TLS on and
 # three login roles, one per upstream authentication method the gateway must speak:
 #   app        scram-sha-256   password apppass   (owns database app)
 #   app_md5    md5             password md5pass
 #   app_plain  password (cleartext over TLS or loopback)  password plainpass
+# sshd: OpenSSH on 127.0.0.1:$AGW_TEST_SSH_PORT (default 2222) with its own host key, and a
+# login `apptest` (password apppass) that also accepts the generated key $state/sshd/client_ed25519.
 # A failure to start exits non-zero with the server's log: tests must fail loudly, never skip.
 set -euo pipefail
 state=${AGW_TEST_STATE:-/tmp/agw-test-servers}
@@ -70,7 +73,67 @@ ENV
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 }
 
+start_sshd() {
+  need sshd openssh-server
+  need ssh openssh-client
+  need sshpass sshpass
+  need expect expect
+  local port dir user=${AGW_TEST_SSH_USER:-apptest} password=apppass
+  port=${AGW_TEST_SSH_PORT:-2222}
+  dir="$state/sshd"
+  stop_sshd
+  rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
+  mkdir -p /run/sshd && chmod 755 /run/sshd  # absent without systemd; sshd refuses to start without it
+  ssh-keygen -q -t ed25519 -N '' -C agw-test-host -f "$dir/host_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C agw-test-client -f "$dir/client_ed25519"
+  cp "$dir/client_ed25519.pub" "$dir/authorized_keys"; chmod 644 "$dir/authorized_keys"
+  id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
+  echo "$user:$password" | chpasswd
+  cat > "$dir/sshd_config" <<CFG
+Port $port
+ListenAddress 127.0.0.1
+HostKey $dir/host_ed25519
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+StrictModes no
+UsePAM no
+PubkeyAuthentication yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+AllowTcpForwarding yes
+AcceptEnv LANG LC_* TERM AGW_*
+MaxStartups 100:30:200
+Subsystem sftp internal-sftp
+CFG
+  /usr/sbin/sshd -t -f "$dir/sshd_config" || { echo "sshd rejects its configuration" >&2; exit 1; }
+  /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" || { echo "sshd did not start on 127.0.0.1:$port:" >&2; cat "$dir/sshd.log" >&2; exit 1; }
+  local i
+  for i in $(seq 1 50); do
+    [ -s "$dir/sshd.pid" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  [ -s "$dir/sshd.pid" ] || { echo "sshd did not start on 127.0.0.1:$port:" >&2; cat "$dir/sshd.log" >&2; exit 1; }
+  cat >> "$envfile" <<ENV
+export AGW_TEST_SSH_HOST=127.0.0.1
+export AGW_TEST_SSH_PORT=$port
+export AGW_TEST_SSH_USER=$user
+export AGW_TEST_SSH_PASSWORD=$password
+export AGW_TEST_SSH_KEY=$dir/client_ed25519
+export AGW_TEST_SSH_HOST_KEY="$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")"
+ENV
+  echo "$(ssh -V 2>&1 | cut -d, -f1) sshd on 127.0.0.1:$port" >&2
+}
+
+stop_sshd() {
+  local pidfile="$state/sshd/sshd.pid"
+  if [ -s "$pidfile" ]; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  fi
+}
+
 stop_all() {
+  stop_sshd
   local dir="$state/postgres" bin
   if [ -f "$dir/data/postmaster.pid" ]; then
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -86,11 +149,14 @@ case "${1:-}" in
     for server in "${@:-postgres}"; do
       case "$server" in
         postgres) start_postgres ;;
-        *) echo "unknown server '$server' (known: postgres)" >&2; exit 64 ;;
+        sshd) start_sshd ;;
+        *) echo "unknown server '$server' (known: postgres, sshd)" >&2; exit 64 ;;
       esac
     done
     cat "$envfile"
     ;;
-  stop) stop_all ;;
-  *) echo "usage: $0 start [postgres] | stop" >&2; exit 64 ;;
+  stop)
+    if [ "${2:-}" = sshd ]; then stop_sshd; else stop_all; fi
+    ;;
+  *) echo "usage: $0 start [postgres] [sshd] | stop [sshd]" >&2; exit 64 ;;
 esac

@@ -11,7 +11,7 @@ scripts/install-deps.sh test
 export AGW_TEST_STATE=${AGW_TEST_STATE:-/tmp/agw-test-servers}
 export AGW_TEST_ENV=$AGW_TEST_STATE/env
 trap 'scripts/test-servers.sh stop' EXIT
-scripts/test-servers.sh start postgres >/dev/null
+scripts/test-servers.sh start postgres sshd >/dev/null
 . "$AGW_TEST_ENV"
 swift build --build-tests
 swift test --skip-build "$@"

@@ -12,6 +12,17 @@ enum TestServers {
         var caFile: String
     }
 
+    struct SSH {
+        var host: String
+        var port: Int
+        /// A login on the server that accepts both ``password`` and the key at ``keyFile``.
+        var user: String
+        var password: String
+        var keyFile: String
+        /// The server's host key as an OpenSSH public key line (`ssh-ed25519 AAAA...`).
+        var hostKey: String
+    }
+
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
@@ -27,6 +38,20 @@ enum TestServers {
             throw CancellationError()
         }
         return Postgres(host: host, port: port, socketDirectory: socket, caFile: ca)
+    }
+
+    static func ssh() throws -> SSH {
+        var env = ProcessInfo.processInfo.environment
+        if env["AGW_TEST_SSH_PORT"] == nil {
+            env = try start("sshd")
+        }
+        guard let host = env["AGW_TEST_SSH_HOST"], let port = env["AGW_TEST_SSH_PORT"].flatMap(Int.init), let user = env["AGW_TEST_SSH_USER"],
+              let password = env["AGW_TEST_SSH_PASSWORD"], let key = env["AGW_TEST_SSH_KEY"], let hostKey = env["AGW_TEST_SSH_HOST_KEY"]
+        else {
+            Issue.record("scripts/test-servers.sh did not report the sshd server")
+            throw CancellationError()
+        }
+        return SSH(host: host, port: port, user: user, password: password, keyFile: key, hostKey: hostKey)
     }
 
     private static let startLock = NSLock()
@@ -68,7 +93,9 @@ enum TestServers {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("export ") {
             let assignment = line.dropFirst("export ".count)
             if let equals = assignment.firstIndex(of: "=") {
-                values[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+                var value = assignment[assignment.index(after: equals)...]
+                if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+                values[String(assignment[..<equals])] = String(value)
             }
         }
         started[server] = values
