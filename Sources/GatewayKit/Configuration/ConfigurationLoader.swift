@@ -191,6 +191,7 @@ public enum ConfigurationLoader {
             let idleTimeout = entry.duration("idle_timeout")
             let maxDuration = entry.duration("max_duration")
             let jitRole = Self.jitRole(in: &entry, protocol: proto, database: database, absolute: absolute, environment: environment)
+            let ssh = Self.sshSettings(in: &entry, protocol: proto, username: username, credential: credential, absolute: absolute, environment: environment)
             entry.reportUnknownKeys()
             if let name, let proto, let address {
                 var connection = ConnectionEntry(name: name, protocol: proto, address: address, database: database,
@@ -202,6 +203,10 @@ public enum ConfigurationLoader {
                 connection.idleTimeout = idleTimeout
                 connection.maxDuration = maxDuration
                 connection.jitRole = jitRole
+                connection.hostKey = ssh.hostKey
+                connection.privateKey = ssh.privateKey
+                connection.allowedLogins = ssh.allowedLogins
+                connection.allowedEnvironment = ssh.allowedEnvironment
                 config.connections.append(connection)
             }
         }
@@ -228,7 +233,7 @@ public enum ConfigurationLoader {
     }
 
     /// A secret's reference (`env:NAME` / `file:PATH`) under `key`, checked to resolve now.
-    private static func credentialReference(_ key: String, in entry: inout YAMLMappingReader, required: Bool = false,
+    static func credentialReference(_ key: String, in entry: inout YAMLMappingReader, required: Bool = false,
                                             absolute: (String) -> String, environment: [String: String]) -> CredentialReference? {
         guard let text = entry.string(key, required: required) else { return nil }
         // Never echo the value: it may be a secret typed in by mistake.

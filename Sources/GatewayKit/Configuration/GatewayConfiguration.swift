@@ -154,6 +154,20 @@ public struct ConnectionEntry: Sendable {
     public var maxDuration: TimeInterval?
     /// Mint a PostgreSQL role for each session instead of logging in as ``username`` (postgres only).
     public var jitRole: JITRoleConfiguration?
+    /// SSH: the upstream server's host key, pinned, as an OpenSSH public key line
+    /// (`ssh-ed25519 AAAA...`). Required for SSH connections: a server presenting another
+    /// key is refused.
+    public var hostKey: String?
+    /// SSH: where the private key the gateway logs in with lives (an unencrypted OpenSSH
+    /// private key, Ed25519 or ECDSA); tried before ``credential`` (a password).
+    public var privateKey: CredentialReference?
+    /// SSH: upstream logins besides ``username`` a client may pick with `LOGIN+CONNECTION`.
+    public var allowedLogins: [String] = []
+    /// SSH: environment variables a client may pass upstream (names, or globs like `LC_*`).
+    public var allowedEnvironment: [String] = ConnectionEntry.defaultAllowedEnvironment
+
+    /// The environment variables SSH clients may pass when the connection names none.
+    public static let defaultAllowedEnvironment = ["LANG", "LC_*", "TERM"]
 
     public init(name: String, protocol: ConnectionProtocol, address: HostAndPort, database: String? = nil,
                 username: String? = nil, credential: CredentialReference? = nil, tls: UpstreamTLS = .prefer) {
