@@ -13,7 +13,8 @@ public enum GatewayService {
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in },
-        onPostgresListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onPostgresListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onSSHListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> ServiceGroup {
         let admin = AdminServer.application(runtime: runtime, registry: registry, logger: logger, onRunning: onAdminRunning)
         let listeners = runtime.configuration.listeners
@@ -36,12 +37,21 @@ public enum GatewayService {
             sessionContext.jitRoles = runtime.jitRoles
             services.append(.init(service: PostgresListener(context: sessionContext, address: address, onListening: onPostgresListening)))
         }
+        if let address = listeners.ssh {
+            var context = SSHSessionContext(
+                configuration: runtime.configuration,
+                connections: Dictionary(uniqueKeysWithValues: runtime.configuration.connections.map { ($0.name, $0) }),
+                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, delegation: runtime.delegation,
+                registry: runtime.sessions, hostKey: try SSHHostKey.loadOrCreate(runtime.dataDirectory), recordings: runtime.dataDirectory.recordings, logger: logger)
+            context.maskingEngine = { name in try runtime.maskingEngine(profile: name) }
+            services.append(.init(service: SSHListener(context: context, address: address, group: MultiThreadedEventLoopGroup.singleton, onListening: onSSHListening)))
+        }
         if let policy = runtime.policyStore {
             services.append(.init(service: PolicyReloader(policy: policy, store: runtime.store, logger: logger)))
         }
         services.append(.init(service: SessionSweeper(runtime: runtime)))
         services.append(.init(service: admin))
-        for (name, address) in [("mysql", listeners.mysql), ("ssh", listeners.ssh), ("http", listeners.http)] {
+        for (name, address) in [("mysql", listeners.mysql), ("http", listeners.http)] {
             if let address {
                 logger.warning("listener configured but not served by this build yet", metadata: ["protocol": "\(name)", "address": "\(address)"])
             }

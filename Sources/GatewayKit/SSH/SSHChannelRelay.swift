@@ -1,0 +1,345 @@
+import AuditCore
+import Foundation
+import NIOCore
+import NIOSSH
+import PolicyEngine
+
+/// One session channel of an SSH session, relayed to a session channel of its own on the
+/// gateway's upstream connection.
+///
+/// Client requests are handled strictly in order: a command (`exec`, `shell`, `subsystem`)
+/// is decided by the policy and its `command` event stored before it goes upstream, and
+/// anything the client sends meanwhile waits behind it. Replies keep the requests' order
+/// (``SSHReplyQueue``). Output passes the session's masking profile, then reaches the client
+/// and the recording. Lives on the session's event loop.
+final class SSHChannelRelay: @unchecked Sendable {
+    /// What the client sends, in the order it must be handled.
+    enum ClientInput {
+        case data(ByteBuffer)
+        case eof
+        case pty(SSHChannelRequestEvent.PseudoTerminalRequest)
+        case env(SSHChannelRequestEvent.EnvironmentRequest)
+        case shell(SSHChannelRequestEvent.ShellRequest)
+        case exec(SSHChannelRequestEvent.ExecRequest)
+        case subsystem(SSHChannelRequestEvent.SubsystemRequest)
+        case windowChange(SSHChannelRequestEvent.WindowChangeRequest)
+        case signal(SSHChannelRequestEvent.SignalRequest)
+    }
+
+    private enum Kind {
+        case idle, shell, exec, subsystem, refused
+    }
+
+    let session: SSHSession
+    let client: any Channel
+    private var upstream: (any Channel)?
+    private var pending: [ClientInput] = []
+    /// A command is being decided and stored: later input waits.
+    private var busy = false
+    private var replies = SSHReplyQueue()
+    private var kind = Kind.idle
+    private var pty: SSHChannelRequestEvent.PseudoTerminalRequest?
+    private var recordingID: String?
+    private var outputText = UTF8Carry()
+    private var inputText = UTF8Carry()
+    private var lines = SSHInputLineDetector()
+    private var maskers: [UInt32: StreamingTextMasker] = [:]
+    private var maskFlush: Scheduled<Void>?
+    /// The exec command running, for its outcome event.
+    private var running: (seq: Int64, started: NIODeadline)?
+    private var gone = false
+
+    init(session: SSHSession, client: any Channel) {
+        self.session = session
+        self.client = client
+        session.add(self)
+    }
+
+    private var eventLoop: any EventLoop { client.eventLoop }
+    private var recording: Bool { recordingID != nil }
+
+    /// Opens the upstream session channel; the client's channel opens when it has.
+    func openUpstream() -> EventLoopFuture<Void> {
+        SSHUpstream.openSession(on: session.upstream) { child in
+            try child.pipeline.syncOperations.addHandler(SSHUpstreamChannelHandler(relay: self))
+        }.map { channel in
+            self.upstream = channel
+            self.drain()
+        }
+    }
+
+    // MARK: Client → upstream
+
+    func fromClient(_ input: ClientInput) {
+        guard !gone, kind != .refused else { return }
+        session.touch()
+        pending.append(input)
+        drain()
+    }
+
+    private func drain() {
+        guard let upstream else { return }
+        var wrote = false
+        while !busy, !gone, kind != .refused, !pending.isEmpty {
+            let input = pending.removeFirst()
+            if case .data = input { wrote = true }
+            handle(input, upstream: upstream)
+        }
+        if wrote { upstream.flush() }
+    }
+
+    private func handle(_ input: ClientInput, upstream: any Channel) {
+        switch input {
+        case .data(let buffer):
+            if kind == .shell || (kind == .exec && pty != nil) { noteTyped(buffer) }
+            upstream.write(SSHChannelData(type: .channel, data: .byteBuffer(buffer)), promise: nil)
+        case .eof:
+            upstream.close(mode: .output, promise: nil)
+        case .pty(let request):
+            pty = request
+            forward(request, wantReply: request.wantReply)
+        case .env(let request):
+            if session.allowsEnvironment(request.name) {
+                forward(request, wantReply: request.wantReply)
+            } else if request.wantReply {
+                reply(replies.answer(false))
+            }
+        case .windowChange(let request):
+            if let recordingID {
+                session.trail.enqueue(.resize(recording: recordingID, cols: request.terminalCharacterWidth, rows: request.terminalRowHeight))
+            }
+            forward(request, wantReply: false)
+        case .signal(let request):
+            if let recordingID { session.trail.enqueue(.marker(recording: recordingID, "signal \(request.signal)")) }
+            forward(request, wantReply: false)
+        case .shell(let request):
+            admit(statement: "(interactive shell)", commandClass: "shell", wantReply: request.wantReply) { _ in
+                self.kind = .shell
+                self.startRecording(title: "shell")
+                self.forward(request, wantReply: request.wantReply)
+            }
+        case .exec(let request):
+            admit(statement: request.command, commandClass: "exec", objects: [request.command], wantReply: request.wantReply) { seq in
+                self.kind = .exec
+                self.running = (seq, .now())
+                if self.pty != nil { self.startRecording(title: request.command) }
+                self.forward(request, wantReply: request.wantReply)
+            }
+        case .subsystem(let request):
+            admit(statement: "subsystem \(request.subsystem)", commandClass: "file", objects: [request.subsystem], wantReply: request.wantReply) { _ in
+                self.kind = .subsystem
+                self.forward(request, wantReply: request.wantReply)
+            }
+        }
+    }
+
+    private func forward(_ request: any Sendable, wantReply: Bool) {
+        guard let upstream else { return }
+        if wantReply { replies.forwarded() }
+        upstream.triggerUserOutboundEvent(request, promise: nil)
+    }
+
+    private func reply(_ answers: [Bool]) {
+        for success in answers {
+            client.triggerUserOutboundEvent(success ? ChannelSuccessEvent() as any Sendable : ChannelFailureEvent(), promise: nil)
+        }
+    }
+
+    /// Decides a command and stores its event before `allowed` sends it upstream; a denied
+    /// command, or one the trail cannot take, ends the channel with a message and an exit
+    /// status, and never reaches the server.
+    private func admit(statement: String, commandClass: String, objects: [String] = [], wantReply: Bool, allowed: @escaping @Sendable (Int64) -> Void) {
+        busy = true
+        let verdict = session.decide(statement, commandClass: commandClass, objects: objects)
+        let store = session.context.store
+        var fields: [String: AuditValue] = [AuditField.statement: .string(session.forTrail(statement)), "class": .string(commandClass), AuditField.rule: .string(verdict.decision.rule)]
+        if let pty { fields["pty"] = .bool(true); fields["term"] = .string(pty.term) }
+        if let grant = verdict.grant { fields["grant"] = .string(grant.requestID) }
+        switch verdict.decision {
+        case .allow:
+            fields[AuditField.decision] = "allow"
+            let event = session.event(.command, fields)
+            session.countCommand()
+            eventLoop.makeFutureWithTask { try await store.append(event).seq }.whenComplete { result in
+                switch result {
+                case .success(let seq):
+                    self.busy = false
+                    guard !self.gone else { return }
+                    allowed(seq)
+                    self.drain()
+                case .failure:
+                    self.refuse("the audit trail cannot record this command, so the gateway refuses it (fail closed)", exitStatus: 1, wantReply: wantReply)
+                }
+            }
+        case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
+            fields[AuditField.decision] = "deny"
+            fields[AuditField.reason] = .string(reason)
+            let event = session.event(.policyDecision, fields)
+            let message: String
+            if case .requireApproval = verdict.decision {
+                message = "\(commandClass) needs approval (\(rule)): \(reason); ask with `auditctl access request --connection \(session.connection.name)`"
+            } else {
+                message = "\(commandClass) denied by policy (\(rule)): \(reason)"
+            }
+            eventLoop.makeFutureWithTask { _ = try await store.append(event) }.whenComplete { result in
+                if case .failure = result {
+                    self.refuse("the audit trail cannot record this command, so the gateway refuses it (fail closed)", exitStatus: 1, wantReply: wantReply)
+                } else {
+                    self.refuse(message, exitStatus: 126, wantReply: wantReply)
+                }
+            }
+        }
+    }
+
+    /// Ends the channel without the server: the request "succeeds" (so the client shows what
+    /// follows), the message goes to standard error, then the exit status and close.
+    private func refuse(_ message: String, exitStatus: Int, wantReply: Bool) {
+        busy = false
+        kind = .refused
+        pending.removeAll()
+        guard !gone else { return }
+        if wantReply { reply(replies.answer(true)) }
+        upstream?.close(promise: nil)
+        _ = tellClient("auditgateway: " + message)
+        client.triggerUserOutboundEvent(SSHChannelRequestEvent.ExitStatus(exitStatus: exitStatus), promise: nil)
+        client.close(mode: .output, promise: nil)
+        client.close(promise: nil)
+    }
+
+    /// Writes `message` to the client's standard error (and the recording); completes when written.
+    func tellClient(_ message: String) -> EventLoopFuture<Void> {
+        let text = pty != nil ? "\r\n" + message + "\r\n" : message + "\n"
+        if let recordingID { session.trail.enqueue(.output(recording: recordingID, text)) }
+        return client.writeAndFlush(SSHChannelData(type: .stdErr, data: .byteBuffer(ByteBuffer(string: text))))
+    }
+
+    // MARK: Recording
+
+    private func startRecording(title: String) {
+        guard session.settings.recording, recordingID == nil else { return }
+        let id = session.nextRecordingID()
+        recordingID = id
+        // A pty of unknown size (a client reading a pipe) plays as 80x24.
+        let width = pty.map(\.terminalCharacterWidth).flatMap { $0 > 0 ? $0 : nil } ?? 80
+        let height = pty.map(\.terminalRowHeight).flatMap { $0 > 0 ? $0 : nil } ?? 24
+        let header = AsciicastHeader(width: width, height: height, timestamp: Date(),
+                                     title: "ssh \(session.login)@\(session.connection.name) \(title)", env: pty.map { ["TERM": $0.term] })
+        session.trail.enqueue(.open(recording: id, header: header))
+    }
+
+    /// Records typed input (not what is typed at a password prompt) and reports the lines.
+    private func noteTyped(_ buffer: ByteBuffer) {
+        let secret = lines.secretPending || lines.inSecret
+        let found = lines.feed(buffer.readableBytesView)
+        if let recordingID, !secret {
+            let text = inputText.text(buffer.readableBytesView)
+            if !text.isEmpty { session.trail.enqueue(.input(recording: recordingID, text)) }
+        }
+        for line in found {
+            session.countCommand()
+            var fields: [String: AuditValue] = [AuditField.statement: .string(session.forTrail(line.text)), "class": "shell", "detected": true, AuditField.rule: .string(session.rule)]
+            if line.truncated { fields["truncated"] = true }
+            session.trail.enqueue(.event(session.event(.command, fields)))
+        }
+    }
+
+    // MARK: Upstream → client
+
+    func fromUpstream(_ data: SSHChannelData) {
+        guard case .byteBuffer(let buffer) = data.data else { return }
+        session.touch()
+        let stream = data.type == .stdErr ? UInt32(1) : 0
+        var bytes = Array(buffer.readableBytesView)
+        if let engine = session.maskingEngine {
+            var masker = maskers[stream] ?? engine.makeStreamingMasker()
+            bytes = masker.feed(bytes)
+            if masker.heldBytes > 0 { scheduleMaskFlush() }
+            maskers[stream] = masker
+        }
+        deliver(bytes, type: data.type)
+    }
+
+    private func deliver(_ bytes: [UInt8], type: SSHChannelData.DataType) {
+        guard !bytes.isEmpty, !gone else { return }
+        lines.noteOutput(bytes)
+        if let recordingID {
+            let text = outputText.text(bytes)
+            if !text.isEmpty { session.trail.enqueue(.output(recording: recordingID, text)) }
+        }
+        client.writeAndFlush(SSHChannelData(type: type, data: .byteBuffer(ByteBuffer(bytes: bytes))), promise: nil)
+    }
+
+    private func scheduleMaskFlush() {
+        guard maskFlush == nil else { return }
+        maskFlush = eventLoop.scheduleTask(in: .milliseconds(50)) {
+            self.maskFlush = nil
+            self.flushMaskers()
+        }
+    }
+
+    /// Passes on what the maskers hold back (output paused, or the stream ends).
+    private func flushMaskers() {
+        for stream in maskers.keys.sorted() {
+            guard var masker = maskers[stream] else { continue }
+            let out = masker.flush()
+            maskers[stream] = masker
+            deliver(out, type: stream == 1 ? .stdErr : .channel)
+        }
+    }
+
+    func upstreamReplied(_ success: Bool) {
+        reply(replies.upstreamAnswered(success))
+    }
+
+    func upstreamExited(_ event: any Sendable, outcome: [String: AuditValue]) {
+        flushMaskers()
+        if let running {
+            var fields = outcome
+            fields["command_seq"] = .int(running.seq)
+            fields[AuditField.durationMS] = .double(Double((NIODeadline.now() - running.started).nanoseconds) / 1_000_000)
+            session.trail.enqueue(.event(session.event(.commandOutcome, fields)))
+            self.running = nil
+        }
+        client.triggerUserOutboundEvent(event, promise: nil)
+    }
+
+    func upstreamRequest(_ event: any Sendable) {
+        client.triggerUserOutboundEvent(event, promise: nil)
+    }
+
+    func upstreamEOF() {
+        flushMaskers()
+        client.close(mode: .output, promise: nil)
+    }
+
+    func upstreamClosed() {
+        flushMaskers()
+        client.close(promise: nil)
+    }
+
+    /// Back-pressure: a side that cannot take more stops the other side's reads.
+    func writabilityChanged(ofClient: Bool) {
+        let (writer, reader) = ofClient ? (client, upstream) : (upstream, client)
+        guard let writer, let reader else { return }
+        let writable = writer.isWritable
+        reader.setOption(ChannelOptions.autoRead, value: writable).whenSuccess {
+            if writable { reader.read() }
+        }
+    }
+
+    // MARK: End
+
+    /// The client's channel closed (or its connection): close upstream, end the recording.
+    func clientGone() {
+        guard !gone else { return }
+        gone = true
+        maskFlush?.cancel()
+        upstream?.close(promise: nil)
+        if let recordingID {
+            let rest = outputText.finish()
+            if !rest.isEmpty { session.trail.enqueue(.output(recording: recordingID, rest)) }
+            session.trail.enqueue(.close(recording: recordingID))
+        }
+        session.remove(self)
+    }
+}
