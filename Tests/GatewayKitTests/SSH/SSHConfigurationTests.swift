@@ -72,7 +72,7 @@ struct SSHConfigurationTests {
             address: 10.0.0.6:5432
             host_key: \(Self.hostKey)
         """)
-        #expect(bad.contains { $0.key == "connections[0].host_key" && $0.line == 6 })
+        #expect(bad.contains { $0.key == "connections[0].host_key" && $0.line == 10 })
         #expect(bad.contains { $0.key == "connections[0].allowed_logins" })
         #expect(bad.contains { $0.key == "connections[1].host_key" && $0.message.contains("only SSH connections") })
         #expect(!bad.description.contains("secret-pw-1"))
