@@ -75,7 +75,9 @@ struct ConfigurationLoaderTests {
           - name: files
             protocol: ssh
             address: 127.0.0.1:22
+            username: deploy
             credential: file:/nonexistent/key
+            host_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMPqtOZIisvFgt+VkBr72XyUNWT2ElW7CDdVovT25L2p
         """)
         #expect(found.map(\.key) == ["connections[0].credential", "connections[1].credential"])
         #expect(found[0].line == 6)
@@ -271,6 +273,9 @@ extension ConfigurationLoaderTests {
           - name: web-1
             protocol: ssh
             address: 127.0.0.1:22
+            username: deploy
+            private_key: env:ORDERS_DB_PASSWORD
+            host_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMPqtOZIisvFgt+VkBr72XyUNWT2ElW7CDdVovT25L2p
             jit_role:
               admin_user: maker
               admin_credential: env:NOT_SET_ANYWHERE
