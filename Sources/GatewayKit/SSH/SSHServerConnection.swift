@@ -31,7 +31,7 @@ final class SSHServerConnection: @unchecked Sendable {
     /// Adds the SSH handler to the channel's pipeline; call from its initializer.
     func install() throws {
         var configuration = SSHServerConfiguration(hostKeys: [context.hostKey], userAuthDelegate: SSHTokenPasswordDelegate(connection: self),
-                                                   globalRequestDelegate: SSHRefusingGlobalRequests(connection: self))
+                                                   globalRequestDelegate: SSHForwardingGlobalRequests(connection: self))
         configuration.maxAuthAttempts = 20
         let handler = NIOSSHHandler(role: .server(configuration), allocator: channel.allocator) { child, type in
             self.childChannel(child, type: type)
@@ -114,8 +114,7 @@ final class SSHServerConnection: @unchecked Sendable {
                 return child.eventLoop.makeFailedFuture(error)
             }
         case (.admitted(let session), .directTCPIP(let target)):
-            refuseForward(session: session, "direct-tcpip to \(target.targetHost):\(target.targetPort)")
-            return child.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
+            return session.forwarding.openDirect(child, target: target)
         case (.refused(let message), .session):
             do {
                 try child.pipeline.syncOperations.addHandler(SSHRefusalChannelHandler(message: message))
@@ -128,16 +127,13 @@ final class SSHServerConnection: @unchecked Sendable {
         }
     }
 
-    /// Port forwarding is not relayed yet: each request is refused and audited.
-    func refuseForward(_ what: String) {
-        guard case .admitted(let session) = phase else { return }
-        refuseForward(session: session, what)
-    }
-
-    private func refuseForward(session: SSHSession, _ what: String) {
-        let event = session.event(.policyDecision, [AuditField.statement: .string(what), "class": "forward", AuditField.decision: "deny",
-                                                    AuditField.rule: "gateway:ssh-forwarding", AuditField.reason: "the gateway does not relay port forwarding yet"])
-        session.trail.enqueue(.event(event))
+    /// A `tcpip-forward` or `cancel-tcpip-forward` request: only an admitted session forwards.
+    func tcpForwardingRequest(_ request: GlobalRequest.TCPForwardingRequest, promise: EventLoopPromise<GlobalRequest.TCPForwardingResponse>) {
+        guard case .admitted(let session) = phase else {
+            promise.fail(ChannelError.operationUnsupported)
+            return
+        }
+        session.forwarding.request(request, promise: promise)
     }
 }
 
@@ -160,13 +156,16 @@ final class SSHTokenPasswordDelegate: NIOSSHServerUserAuthenticationDelegate {
     }
 }
 
-/// Refuses `tcpip-forward` requests (remote port forwarding), recording each.
-struct SSHRefusingGlobalRequests: GlobalRequestDelegate {
+/// Hands `tcpip-forward` requests (remote port forwarding) to the session's port forwarding.
+struct SSHForwardingGlobalRequests: GlobalRequestDelegate {
     weak var connection: SSHServerConnection?
 
     func tcpForwardingRequest(_ request: GlobalRequest.TCPForwardingRequest, handler: NIOSSHHandler, promise: EventLoopPromise<GlobalRequest.TCPForwardingResponse>) {
-        if case .listen(let host, let port) = request { connection?.refuseForward("tcpip-forward \(host):\(port)") }
-        promise.fail(ChannelError.operationUnsupported)
+        guard let connection else {
+            promise.fail(ChannelError.operationUnsupported)
+            return
+        }
+        connection.tcpForwardingRequest(request, promise: promise)
     }
 }
 

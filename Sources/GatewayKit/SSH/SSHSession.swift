@@ -23,6 +23,8 @@ final class SSHSession: @unchecked Sendable {
     let upstream: any Channel
     let trail: SSHTrailWriter
     var eventLoop: any EventLoop { client.eventLoop }
+    /// The session's port forwards (`ssh -L`, `ssh -R`); event-loop state.
+    private(set) lazy var forwarding = SSHPortForwarding(session: self)
 
     // Event-loop state.
     private var relays: [ObjectIdentifier: SSHChannelRelay] = [:]
@@ -163,6 +165,7 @@ final class SSHSession: @unchecked Sendable {
         watchdog?.cancel()
         upstream.close(promise: nil)
         for relay in relays.values { relay.clientGone() }
+        forwarding.sessionEnded()
         relays.removeAll()
         context.registry.remove(id)
         let fields: [String: AuditValue] = [AuditField.reason: .string(endReason ?? "client_disconnected"), "commands": .int(Int64(commands))]

@@ -35,9 +35,9 @@ enum SSHUpstream {
                         let configuration = SSHClientConfiguration(
                             userAuthDelegate: SSHUpstreamLoginDelegate(connection: name, login: login, offers: credentials),
                             serverAuthDelegate: SSHPinnedHostKeyDelegate(connection: name, pinned: pinned))
-                        let handler = NIOSSHHandler(role: .client(configuration), allocator: channel.allocator) { child, _ in
-                            // The server opens no channels to the gateway (agent, X11, forwarded ports).
-                            child.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
+                        let handler = NIOSSHHandler(role: .client(configuration), allocator: channel.allocator) { child, type in
+                            // The server opens channels to the gateway only for ports a session forwards (ssh -R).
+                            SSHRemoteForwardRoute.route(child, type: type)
                         }
                         try channel.pipeline.syncOperations.addHandlers([handler, SSHUpstreamReadiness(connection: name, promise: readiness)])
                     }
