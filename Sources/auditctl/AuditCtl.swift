@@ -22,6 +22,6 @@ struct AuditCtl: AsyncParsableCommand {
           64  bad command line
           run: the command's own exit code (127: it cannot be run)
         """,
-        subcommands: [TokenCommand.self, RunCommand.self, RevokeCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self, AccessCommand.self, PolicyCommand.self]
+        subcommands: [TokenCommand.self, RunCommand.self, RevokeCommand.self, SSHCertCommand.self, SessionsCommand.self, EventsCommand.self, VerifyCommand.self, ReplayCommand.self, TerminateCommand.self, AccessCommand.self, PolicyCommand.self]
     )
 }

@@ -80,6 +80,7 @@ public enum AdminAPI {
         AccessRoutes.add(to: router, runtime: runtime)
         SessionTreeRoutes.add(to: router, runtime: runtime)
         TokenRoutes.add(to: router, runtime: runtime)
+        SSHCertificateRoutes.add(to: router, runtime: runtime)
         return router
     }
 

@@ -158,7 +158,7 @@ enum TokenRoutes {
         return fields
     }
 
-    private static func duration(_ text: String, name: String) throws -> TimeInterval {
+    static func duration(_ text: String, name: String) throws -> TimeInterval {
         guard let seconds = TimeArgument.duration(text), seconds > 0 else {
             throw AdminError(.badRequest, code: "invalid_request", "\(name) '\(text.prefix(40))' is not a duration like 30s, 15m or 2h")
         }
@@ -166,7 +166,7 @@ enum TokenRoutes {
     }
 
     /// Runs `work`, turning delegation errors into admin API errors.
-    private static func mapped<T>(_ work: () async throws -> T) async throws -> T {
+    static func mapped<T>(_ work: () async throws -> T) async throws -> T {
         do {
             return try await work()
         } catch let error as DelegationError {

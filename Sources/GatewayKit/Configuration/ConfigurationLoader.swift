@@ -108,6 +108,10 @@ public enum ConfigurationLoader {
                 if lease < 1 { issues.add("tokens.max_lease", tokens.lineOf("max_lease"), "must be at least 1s") }
                 config.tokens.maxLease = lease
             }
+            if let ttl = tokens.duration("max_ssh_certificate_ttl") {
+                if ttl < 1 { issues.add("tokens.max_ssh_certificate_ttl", tokens.lineOf("max_ssh_certificate_ttl"), "must be at least 1s") }
+                config.tokens.maxSSHCertificateTTL = ttl
+            }
             tokens.reportUnknownKeys()
         }
 

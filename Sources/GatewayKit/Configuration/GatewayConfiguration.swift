@@ -85,6 +85,9 @@ public struct TokenConfiguration: Sendable {
     public var maxExchangeTTL: TimeInterval = 12 * 3600
     /// Longest lease period a token exchange may ask for.
     public var maxLease: TimeInterval = 3600
+    /// Longest lifetime of an SSH user certificate (`POST /v1/ssh/certificates`; it is also
+    /// never longer than the token it is issued from).
+    public var maxSSHCertificateTTL: TimeInterval = 8 * 3600
     public init() {}
 }
 

@@ -146,7 +146,7 @@ public final class DelegationStore: Sendable {
 
     /// Stores the event, then folds it into the ledger (fail closed: nothing changes, and no
     /// token is handed out, if the trail cannot take it).
-    private func record(_ event: AuditEvent) async throws {
+    func record(_ event: AuditEvent) async throws {
         do {
             _ = try await store.append(event)
         } catch {

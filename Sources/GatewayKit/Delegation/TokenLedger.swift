@@ -2,8 +2,9 @@ import AuditCore
 import Foundation
 
 /// What the trail says about delegated tokens: every token minted by exchange (with its
-/// parent and lease), every lease renewal and every revocation. A pure fold of
-/// `token.exchanged`, `token.renewed` and `token.revoked` events, so it is rebuilt
+/// parent and lease), every SSH certificate issued from a token, every lease renewal and
+/// every revocation. A pure fold of `token.exchanged`, `token.issued` (kind
+/// `ssh_certificate`), `token.renewed` and `token.revoked` events, so it is rebuilt
 /// exactly by replaying the trail after a restart.
 ///
 /// ``status(of:at:)`` answers whether an identity may still act: it walks the token's
@@ -23,7 +24,7 @@ struct TokenLedger: Sendable {
         static let revokedKind = "revoked_kind"
     }
 
-    static let eventTypes: [AuditEventType] = [.tokenExchanged, .tokenRenewed, .tokenRevoked]
+    static let eventTypes: [AuditEventType] = [.tokenExchanged, .tokenIssued, .tokenRenewed, .tokenRevoked]
 
     /// A token the gateway minted by exchange.
     struct Token: Sendable {
@@ -61,6 +62,14 @@ struct TokenLedger: Sendable {
                                issuedAt: event.fields[Field.issued]?.stringValue.flatMap(TimeArgument.parseAbsolute) ?? event.time,
                                expiresAt: expires, connections: connections,
                                leasePeriod: lease, leaseUntil: lease.map { event.time.addingTimeInterval($0) })
+        case .tokenIssued:
+            // An SSH certificate: a token of its own, whose parent is the token it was issued from.
+            guard event.fields[SSHCertificateIssuer.Field.kind]?.stringValue == SSHCertificateIssuer.Field.sshCertificate,
+                  let id = event.fields[SSHCertificateIssuer.Field.certificateID]?.stringValue, let subject = event.subject,
+                  let expires = event.fields[Field.expires]?.stringValue.flatMap(TimeArgument.parseAbsolute) else { return }
+            tokens[id] = Token(id: id, parentID: event.fields[Field.parentTokenID]?.stringValue, subject: subject, actors: event.actors,
+                               issuedAt: event.fields[Field.issued]?.stringValue.flatMap(TimeArgument.parseAbsolute) ?? event.time,
+                               expiresAt: expires, connections: event.fields[Field.connections]?.arrayValue?.compactMap(\.stringValue))
         case .tokenRenewed:
             guard let id = event.tokenID, let until = event.fields[Field.leaseUntil]?.stringValue.flatMap(TimeArgument.parseAbsolute) else { return }
             tokens[id]?.leaseUntil = until

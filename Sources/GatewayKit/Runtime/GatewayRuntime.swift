@@ -33,6 +33,8 @@ public final class GatewayRuntime: Sendable {
     let jitRoles: [String: PostgresJITRoles]
     /// Tokens minted by exchange, their leases, and revocations (rebuilt by ``prepare()``).
     public let delegation: DelegationStore
+    /// Signs SSH user certificates (`POST /v1/ssh/certificates`); nil without an SSH listener.
+    public let sshUserCA: SSHUserCA?
 
     /// The `iss` of tokens this node issues.
     public static func issuer(forNode nodeID: String) -> String { "urn:auditgateway:node:\(nodeID)" }
@@ -82,6 +84,7 @@ public final class GatewayRuntime: Sendable {
         access = AccessRequestStore(store: store)
         jitRoles = try PostgresJITRoles.forConnections(configuration, store: store, logger: logger)
         delegation = DelegationStore(store: store, signer: tokenSigner)
+        sshUserCA = configuration.listeners.ssh == nil ? nil : try SSHUserCA.loadOrCreate(dataDirectory, nodeID: configuration.nodeID)
         if configuration.policyFiles.isEmpty {
             policyStore = nil
             policy = ConnectionGroupPolicy(rules: Dictionary(uniqueKeysWithValues: configuration.connections.map {
@@ -110,6 +113,7 @@ public final class GatewayRuntime: Sendable {
         // Roles a previous run minted and could not drop (it crashed): before any session starts.
         for name in jitRoles.keys.sorted() { await jitRoles[name]?.sweep() }
         try await delegation.load()
+        try await sshUserCA?.load(from: store)
     }
 
     /// Sessions are node-local: any the trail still shows as open belonged to a previous run

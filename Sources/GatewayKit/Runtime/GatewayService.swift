@@ -44,6 +44,7 @@ public enum GatewayService {
                 verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, delegation: runtime.delegation,
                 registry: runtime.sessions, hostKey: try SSHHostKey.loadOrCreate(runtime.dataDirectory), recordings: runtime.dataDirectory.recordings, logger: logger)
             context.maskingEngine = { name in try runtime.maskingEngine(profile: name) }
+            context.userCA = runtime.sshUserCA
             services.append(.init(service: SSHListener(context: context, address: address, group: MultiThreadedEventLoopGroup.singleton, onListening: onSSHListening)))
         }
         if let policy = runtime.policyStore {

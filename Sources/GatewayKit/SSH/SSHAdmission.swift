@@ -1,10 +1,11 @@
 import AuditCore
 import Foundation
 import NIOCore
+import NIOSSH
 import PolicyEngine
 
 /// Decides whether an SSH login may become a session, from the user name and the token the
-/// client sent as its password: token, revocations, connection, the token's connection
+/// client sent as its password (or the gateway-issued certificate it logged in with): token, revocations, connection, the token's connection
 /// limit, the login asked for, the policy; then `session.start` and the gateway's own
 /// upstream login. Every refusal is recorded and carries a message for the client.
 struct SSHAdmission: Sendable {
@@ -36,13 +37,54 @@ struct SSHAdmission: Sendable {
         return (login.isEmpty ? nil : login, String(username[username.index(after: plus)...]))
     }
 
-    func admit(username: String, token: String, eventLoop: any EventLoop) async throws(Refusal) -> Admitted {
+    /// What the client logged in with.
+    enum Credential {
+        /// The token, sent as the SSH password.
+        case token(String)
+        /// A user certificate signed by the gateway's user CA (publickey authentication;
+        /// NIOSSH has checked the client holds its key). NIOSSH does not pass these on yet.
+        case certificate(NIOSSHCertifiedPublicKey)
+        /// A plain key the gateway's user CA certified, by fingerprint (publickey
+        /// authentication; NIOSSH has checked the client holds it). See ``SSHIssuedCertificates``.
+        case certifiedKey(fingerprint: String)
+    }
+
+    func admit(username: String, credential: Credential, eventLoop: any EventLoop) async throws(Refusal) -> Admitted {
         let (requestedLogin, connectionName) = Self.parse(username: username)
         let identity: Identity
-        do {
-            identity = try await context.verifier.verify(token)
-        } catch {
-            throw await refuse("token rejected: \(error.message)", identity: nil, connection: connectionName, stage: "authenticate")
+        var credentialFields: [String: AuditValue] = [:]
+        switch credential {
+        case .token(let token):
+            do {
+                identity = try await context.verifier.verify(token)
+            } catch {
+                throw await refuse("token rejected: \(error.message)", identity: nil, connection: connectionName, stage: "authenticate")
+            }
+        case .certificate(let certificate):
+            credentialFields = ["auth": "ssh_certificate", "certificate_serial": .string(String(certificate.serial))]
+            guard let userCA = context.userCA else {
+                throw await refuse("certificate rejected: this gateway accepts no SSH certificates", identity: nil, connection: connectionName, stage: "authenticate")
+            }
+            do throws(SSHUserCA.Rejection) {
+                identity = try userCA.identity(from: certificate, connection: connectionName)
+            } catch {
+                // The certificate did not pass its checks: its identity is only what it claims.
+                throw await refuse("certificate rejected: \(error.message)", identity: nil, connection: connectionName, stage: "authenticate",
+                                   extra: credentialFields.merging(["certificate_key_id": .string(String(certificate.keyID.prefix(512)))]) { $1 })
+            }
+        case .certifiedKey(let fingerprint):
+            credentialFields = ["auth": "ssh_certificate", "key_fingerprint": .string(fingerprint)]
+            switch context.userCA?.match(fingerprint: fingerprint, connection: connectionName) {
+            case .admitted(let certified, let serial):
+                identity = certified
+                credentialFields["certificate_serial"] = .string(serial)
+            case .refused(let message, let claimed, let serial):
+                credentialFields["certificate_serial"] = .string(serial)
+                throw await refuse("certificate rejected: \(message)", identity: claimed, connection: connectionName, stage: "authenticate", extra: credentialFields)
+            case nil:
+                throw await refuse("certificate rejected: the gateway issued no SSH certificate for this key", identity: nil, connection: connectionName,
+                                   stage: "authenticate", extra: credentialFields)
+            }
         }
         if let message = context.delegation.status(of: identity).message {
             throw await refuse("token rejected: \(message)", identity: identity, connection: connectionName, stage: "authenticate")
@@ -81,6 +123,7 @@ struct SSHAdmission: Sendable {
         var startFields: [String: AuditValue] = [AuditField.rule: .string(decision.rule), "login": .string(login)]
         if let remote { startFields[AuditField.clientAddress] = .string(PostgresSession.describe(remote)) }
         if let profile = settings.maskingProfile { startFields["masking_profile"] = .string(profile) }
+        startFields.merge(credentialFields) { $1 }
         do {
             _ = try await context.store.append(AuditEvent(type: .sessionStart, sessionID: id, identity: identity, connection: connectionName, protocol: "ssh", fields: startFields))
         } catch {
@@ -101,8 +144,10 @@ struct SSHAdmission: Sendable {
     }
 
     /// Records a refusal as a `policy.decision` and returns it.
-    private func refuse(_ message: String, identity: Identity?, connection: String, stage: String, rule: String? = nil) async -> Refusal {
+    private func refuse(_ message: String, identity: Identity?, connection: String, stage: String, rule: String? = nil,
+                        extra: [String: AuditValue] = [:]) async -> Refusal {
         var fields: [String: AuditValue] = [AuditField.decision: "deny", AuditField.reason: .string(message), "stage": .string(stage)]
+        fields.merge(extra) { current, _ in current }
         if let rule { fields[AuditField.rule] = .string(rule) }
         if let remote { fields[AuditField.clientAddress] = .string(PostgresSession.describe(remote)) }
         _ = try? await context.store.append(AuditEvent(type: .policyDecision, identity: identity, connection: connection, protocol: "ssh", fields: fields))

@@ -49,7 +49,7 @@ final class SSHServerConnection: @unchecked Sendable {
 
     // MARK: Authentication
 
-    func authenticate(username: String, token: String, promise: EventLoopPromise<NIOSSHUserAuthenticationOutcome>) {
+    func authenticate(username: String, credential: SSHAdmission.Credential, promise: EventLoopPromise<NIOSSHUserAuthenticationOutcome>) {
         guard case .handshake = phase else {
             // One login per connection: the first attempt decides.
             promise.succeed(.failure)
@@ -61,7 +61,7 @@ final class SSHServerConnection: @unchecked Sendable {
         let client = channel
         eventLoop.makeFutureWithTask { () async -> Result<SSHAdmission.Admitted, SSHAdmission.Refusal> in
             do throws(SSHAdmission.Refusal) {
-                return .success(try await admission.admit(username: username, token: token, eventLoop: eventLoop))
+                return .success(try await admission.admit(username: username, credential: credential, eventLoop: eventLoop))
             } catch {
                 return .failure(error)
             }
@@ -137,7 +137,10 @@ final class SSHServerConnection: @unchecked Sendable {
     }
 }
 
-/// Reads the token from SSH password authentication; offers nothing else.
+/// Reads the token from SSH password authentication, or takes a key the gateway's user CA
+/// certified (publickey authentication: the certificate, or its plain key — see
+/// ``SSHIssuedCertificates``). Other keys and other CAs' certificates fail at once, so the
+/// client goes on to its next key or to the password.
 final class SSHTokenPasswordDelegate: NIOSSHServerUserAuthenticationDelegate {
     private weak var connection: SSHServerConnection?
 
@@ -145,14 +148,34 @@ final class SSHTokenPasswordDelegate: NIOSSHServerUserAuthenticationDelegate {
         self.connection = connection
     }
 
-    var supportedAuthenticationMethods: NIOSSHAvailableUserAuthenticationMethods { .password }
+    var supportedAuthenticationMethods: NIOSSHAvailableUserAuthenticationMethods {
+        connection?.context.userCA == nil ? .password : [.password, .publicKey]
+    }
 
     func requestReceived(request: NIOSSHUserAuthenticationRequest, responsePromise: EventLoopPromise<NIOSSHUserAuthenticationOutcome>) {
-        guard case .password(let password) = request.request, let connection else {
+        guard let connection else {
             responsePromise.succeed(.failure)
             return
         }
-        connection.authenticate(username: request.username, token: password.password, promise: responsePromise)
+        switch request.request {
+        case .password(let password):
+            connection.authenticate(username: request.username, credential: .token(password.password), promise: responsePromise)
+        case .publicKey(let publicKey):
+            guard let userCA = connection.context.userCA else {
+                responsePromise.succeed(.failure)
+                return
+            }
+            if let certificate = NIOSSHCertifiedPublicKey(publicKey.publicKey), userCA.signed(certificate) {
+                connection.authenticate(username: request.username, credential: .certificate(certificate), promise: responsePromise)
+            } else if NIOSSHCertifiedPublicKey(publicKey.publicKey) == nil, case let fingerprint = SSHHostKey.fingerprint(publicKey.publicKey),
+                      userCA.certified(fingerprint: fingerprint) {
+                connection.authenticate(username: request.username, credential: .certifiedKey(fingerprint: fingerprint), promise: responsePromise)
+            } else {
+                responsePromise.succeed(.failure)
+            }
+        default:
+            responsePromise.succeed(.failure)
+        }
     }
 }
 

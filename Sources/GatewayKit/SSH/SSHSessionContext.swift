@@ -16,6 +16,8 @@ struct SSHSessionContext: Sendable {
     var delegation: DelegationStore
     var registry: SessionRegistry
     var hostKey: NIOSSHPrivateKey
+    /// Signs the user certificates logins may present instead of a token; nil: none are accepted.
+    var userCA: SSHUserCA?
     var recordings: String
     var logger: Logger
     /// The masking engine for a policy masking profile, by name (nil: no such profile).
