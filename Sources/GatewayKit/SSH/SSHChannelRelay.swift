@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOSSH
 import PolicyEngine
+import ProtocolParsers
 
 /// One session channel of an SSH session, relayed to a session channel of its own on the
 /// gateway's upstream connection.
@@ -11,7 +12,9 @@ import PolicyEngine
 /// is decided by the policy and its `command` event stored before it goes upstream, and
 /// anything the client sends meanwhile waits behind it. Replies keep the requests' order
 /// (``SSHReplyQueue``). Output passes the session's masking profile, then reaches the client
-/// and the recording. Lives on the session's event loop.
+/// and the recording — except on file transfers: an `sftp` subsystem is followed packet by
+/// packet (`SSHChannelRelay+FileTransfer.swift`) and a legacy `scp` exec record by record
+/// (``SSHSCPTransfer``), their bytes unchanged. Lives on the session's event loop.
 final class SSHChannelRelay: @unchecked Sendable {
     /// What the client sends, in the order it must be handled.
     enum ClientInput {
@@ -26,18 +29,26 @@ final class SSHChannelRelay: @unchecked Sendable {
         case signal(SSHChannelRequestEvent.SignalRequest)
     }
 
-    private enum Kind {
+    enum Kind {
         case idle, shell, exec, subsystem, refused
+        /// The `sftp` subsystem, audited operation by operation.
+        case sftp
+        /// A legacy `scp -t`/`scp -f` exec, audited file by file.
+        case scp
     }
 
     let session: SSHSession
     let client: any Channel
-    private var upstream: (any Channel)?
+    private(set) var upstream: (any Channel)?
     private var pending: [ClientInput] = []
     /// A command is being decided and stored: later input waits.
-    private var busy = false
+    var busy = false
+    /// The client's reads are held while an SFTP request is decided (on top of back-pressure).
+    var clientReadsHeld = false
     private var replies = SSHReplyQueue()
-    private var kind = Kind.idle
+    var kind = Kind.idle
+    var sftp = SSHSFTPChannel()
+    var scp: SSHSCPTransfer?
     private var pty: SSHChannelRequestEvent.PseudoTerminalRequest?
     private var recordingID: String?
     private var outputText = UTF8Carry()
@@ -45,9 +56,9 @@ final class SSHChannelRelay: @unchecked Sendable {
     private var lines = SSHInputLineDetector()
     private var maskers: [UInt32: StreamingTextMasker] = [:]
     private var maskFlush: Scheduled<Void>?
-    /// The exec command running, for its outcome event.
-    private var running: (seq: Int64, started: NIODeadline)?
-    private var gone = false
+    /// The exec command (or sftp subsystem) running, for its outcome event.
+    var running: (seq: Int64, started: NIODeadline)?
+    private(set) var gone = false
 
     init(session: SSHSession, client: any Channel) {
         self.session = session
@@ -55,7 +66,7 @@ final class SSHChannelRelay: @unchecked Sendable {
         session.add(self)
     }
 
-    private var eventLoop: any EventLoop { client.eventLoop }
+    var eventLoop: any EventLoop { client.eventLoop }
     private var recording: Bool { recordingID != nil }
 
     /// Opens the upstream session channel; the client's channel opens when it has.
@@ -77,7 +88,7 @@ final class SSHChannelRelay: @unchecked Sendable {
         drain()
     }
 
-    private func drain() {
+    func drain() {
         guard let upstream else { return }
         var wrote = false
         while !busy, !gone, kind != .refused, !pending.isEmpty {
@@ -91,6 +102,8 @@ final class SSHChannelRelay: @unchecked Sendable {
     private func handle(_ input: ClientInput, upstream: any Channel) {
         switch input {
         case .data(let buffer):
+            if kind == .sftp { return sftpFromClient(buffer) }
+            if kind == .scp, !scpSaw(buffer, from: .client) { return }
             if kind == .shell || (kind == .exec && pty != nil) { noteTyped(buffer) }
             upstream.write(SSHChannelData(type: .channel, data: .byteBuffer(buffer)), promise: nil)
         case .eof:
@@ -119,6 +132,17 @@ final class SSHChannelRelay: @unchecked Sendable {
                 self.forward(request, wantReply: request.wantReply)
             }
         case .exec(let request):
+            if let command = SCPCommand(commandLine: request.command) {
+                // Legacy scp: a file transfer, decided on its paths and followed file by file.
+                admit(statement: request.command, commandClass: "file", objects: SSHSCPTransfer.objects(command),
+                      fields: SSHSCPTransfer.commandFields(command), wantReply: request.wantReply) { seq in
+                    self.kind = .scp
+                    self.scp = SSHSCPTransfer(command: command, seq: seq)
+                    self.running = (seq, .now())
+                    self.forward(request, wantReply: request.wantReply)
+                }
+                return
+            }
             admit(statement: request.command, commandClass: "exec", objects: [request.command], wantReply: request.wantReply) { seq in
                 self.kind = .exec
                 self.running = (seq, .now())
@@ -126,8 +150,11 @@ final class SSHChannelRelay: @unchecked Sendable {
                 self.forward(request, wantReply: request.wantReply)
             }
         case .subsystem(let request):
-            admit(statement: "subsystem \(request.subsystem)", commandClass: "file", objects: [request.subsystem], wantReply: request.wantReply) { _ in
-                self.kind = .subsystem
+            let sftp = request.subsystem == "sftp"
+            admit(statement: "subsystem \(request.subsystem)", commandClass: "file", objects: [request.subsystem],
+                  fields: sftp ? ["transfer": "sftp"] : [:], wantReply: request.wantReply) { seq in
+                self.kind = sftp ? .sftp : .subsystem
+                if sftp { self.running = (seq, .now()) }
                 self.forward(request, wantReply: request.wantReply)
             }
         }
@@ -148,29 +175,47 @@ final class SSHChannelRelay: @unchecked Sendable {
     /// Decides a command and stores its event before `allowed` sends it upstream; a denied
     /// command, or one the trail cannot take, ends the channel with a message and an exit
     /// status, and never reaches the server.
-    private func admit(statement: String, commandClass: String, objects: [String] = [], wantReply: Bool, allowed: @escaping @Sendable (Int64) -> Void) {
+    private func admit(statement: String, commandClass: String, objects: [String] = [], fields: [String: AuditValue] = [:], wantReply: Bool,
+                       allowed: @escaping @Sendable (Int64) -> Void) {
         busy = true
+        admitCommand(statement: statement, commandClass: commandClass, objects: objects, fields: fields).whenSuccess { admission in
+            switch admission {
+            case .allowed(let seq):
+                self.busy = false
+                guard !self.gone else { return }
+                allowed(seq)
+                self.drain()
+            case .refused(let message, let exitStatus):
+                self.refuse(message, exitStatus: exitStatus, wantReply: wantReply)
+            }
+        }
+    }
+
+    /// How ``admitCommand(statement:commandClass:objects:fields:)`` ended.
+    enum Admission {
+        /// The `command` event is stored: send the command on.
+        case allowed(seq: Int64)
+        /// Denied, held for approval, or not recordable (fail closed): the message says why;
+        /// the exit status is what an exec reports.
+        case refused(message: String, exitStatus: Int)
+    }
+
+    /// Decides a command and stores its `command` event (or, when refused, its
+    /// `policy.decision`). The future never fails.
+    func admitCommand(statement: String, commandClass: String, objects: [String], fields extra: [String: AuditValue]) -> EventLoopFuture<Admission> {
         let verdict = session.decide(statement, commandClass: commandClass, objects: objects)
         let store = session.context.store
         var fields: [String: AuditValue] = [AuditField.statement: .string(session.forTrail(statement)), "class": .string(commandClass), AuditField.rule: .string(verdict.decision.rule)]
+        fields.merge(extra) { $1 }
         if let pty { fields["pty"] = .bool(true); fields["term"] = .string(pty.term) }
         if let grant = verdict.grant { fields["grant"] = .string(grant.requestID) }
+        let unrecorded = Admission.refused(message: "the audit trail cannot record this command, so the gateway refuses it (fail closed)", exitStatus: 1)
         switch verdict.decision {
         case .allow:
             fields[AuditField.decision] = "allow"
             let event = session.event(.command, fields)
             session.countCommand()
-            eventLoop.makeFutureWithTask { try await store.append(event).seq }.whenComplete { result in
-                switch result {
-                case .success(let seq):
-                    self.busy = false
-                    guard !self.gone else { return }
-                    allowed(seq)
-                    self.drain()
-                case .failure:
-                    self.refuse("the audit trail cannot record this command, so the gateway refuses it (fail closed)", exitStatus: 1, wantReply: wantReply)
-                }
-            }
+            return eventLoop.makeFutureWithTask { try await store.append(event).seq }.map { Admission.allowed(seq: $0) }.recover { _ in unrecorded }
         case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
             fields[AuditField.decision] = "deny"
             fields[AuditField.reason] = .string(reason)
@@ -181,13 +226,8 @@ final class SSHChannelRelay: @unchecked Sendable {
             } else {
                 message = "\(commandClass) denied by policy (\(rule)): \(reason)"
             }
-            eventLoop.makeFutureWithTask { _ = try await store.append(event) }.whenComplete { result in
-                if case .failure = result {
-                    self.refuse("the audit trail cannot record this command, so the gateway refuses it (fail closed)", exitStatus: 1, wantReply: wantReply)
-                } else {
-                    self.refuse(message, exitStatus: 126, wantReply: wantReply)
-                }
-            }
+            return eventLoop.makeFutureWithTask { _ = try await store.append(event) }
+                .map { Admission.refused(message: message, exitStatus: 126) }.recover { _ in unrecorded }
         }
     }
 
@@ -248,6 +288,18 @@ final class SSHChannelRelay: @unchecked Sendable {
     func fromUpstream(_ data: SSHChannelData) {
         guard case .byteBuffer(let buffer) = data.data else { return }
         session.touch()
+        switch kind {
+        case .sftp where data.type == .channel:
+            return sftpFromUpstream(buffer)
+        case .sftp, .scp:
+            // File data passes unmasked: a masker would corrupt it (see Docs/ssh.md).
+            if data.type == .channel, !scpSaw(buffer, from: .server) { return }
+            guard !gone else { return }
+            client.writeAndFlush(data, promise: nil)
+            return
+        default:
+            break
+        }
         let stream = data.type == .stdErr ? UInt32(1) : 0
         var bytes = Array(buffer.readableBytesView)
         if let engine = session.maskingEngine {
@@ -314,16 +366,29 @@ final class SSHChannelRelay: @unchecked Sendable {
 
     func upstreamClosed() {
         flushMaskers()
+        transferEnded()
         client.close(promise: nil)
     }
 
-    /// Back-pressure: a side that cannot take more stops the other side's reads.
+    /// Back-pressure: a side that cannot take more stops the other side's reads (and the
+    /// client's reads also wait while an SFTP request is decided).
     func writabilityChanged(ofClient: Bool) {
-        let (writer, reader) = ofClient ? (client, upstream) : (upstream, client)
-        guard let writer, let reader else { return }
-        let writable = writer.isWritable
-        reader.setOption(ChannelOptions.autoRead, value: writable).whenSuccess {
-            if writable { reader.read() }
+        guard let upstream else { return }
+        if ofClient {
+            Self.setReading(upstream, client.isWritable)
+        } else {
+            updateClientReading()
+        }
+    }
+
+    func updateClientReading() {
+        guard let upstream else { return }
+        Self.setReading(client, upstream.isWritable && !clientReadsHeld)
+    }
+
+    private static func setReading(_ channel: any Channel, _ reading: Bool) {
+        channel.setOption(ChannelOptions.autoRead, value: reading).whenSuccess {
+            if reading { channel.read() }
         }
     }
 
@@ -334,6 +399,7 @@ final class SSHChannelRelay: @unchecked Sendable {
         guard !gone else { return }
         gone = true
         maskFlush?.cancel()
+        transferEnded()
         upstream?.close(promise: nil)
         if let recordingID {
             let rest = outputText.finish()
