@@ -48,7 +48,7 @@ final class SSHForwardRelay: @unchecked Sendable {
             try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
             self.opened = side
         }
-        try channel.pipeline.syncOperations.addHandler(SSHForwardChannelHandler(relay: self, side: side))
+        try channel.pipeline.syncOperations.addHandlers([SSHHalfCloseHandler(afterPeerEOF: .close), SSHForwardChannelHandler(relay: self, side: side)])
         switch side {
         case .client: client = channel
         case .server: server = channel

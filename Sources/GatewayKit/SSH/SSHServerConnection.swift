@@ -105,7 +105,7 @@ final class SSHServerConnection: @unchecked Sendable {
             do {
                 try child.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                 let relay = SSHChannelRelay(session: session, client: child)
-                try child.pipeline.syncOperations.addHandler(SSHSessionChannelHandler(relay: relay))
+                try child.pipeline.syncOperations.addHandlers([SSHHalfCloseHandler(afterPeerEOF: .awaitClose), SSHSessionChannelHandler(relay: relay)])
                 return relay.openUpstream().flatMapErrorThrowing { error in
                     relay.clientGone()
                     throw error

@@ -71,6 +71,7 @@ enum SSHUpstream {
                 ssh.createChannel(promise, channelType: .session) { child, _ in
                     child.eventLoop.makeCompletedFuture {
                         try child.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                        try child.pipeline.syncOperations.addHandler(SSHHalfCloseHandler(afterPeerEOF: .close))
                         try handler(child)
                     }
                 }

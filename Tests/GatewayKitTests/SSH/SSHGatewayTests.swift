@@ -37,6 +37,38 @@ final class SSHGatewayTests {
         #expect(!all.stdout.contains(token))
     }
 
+    /// `ssh`'s input (here empty) ends at once; when the command's output then ends before it
+    /// exits, the server's end of file comes before the exit status. The exit status must
+    /// still reach the client (the gateway used to fail the channel on that end of file, and
+    /// ssh exited 255 with nothing on standard error — now and then, or always for this command).
+    @Test func theExitStatusArrivesAfterTheOutputEnded() throws {
+        let token = try gateway.token("alice")
+        let early = try gateway.run("web-1", token: token, "echo early; exec >&- 2>&-; sleep 0.5; exit 3")
+        #expect(early.status == 3, "stderr: \(early.stderr)")
+        #expect(early.stdout == "early\n")
+
+        for run in 1...12 {
+            let status = run % 5 + 1
+            let result = try gateway.run("web-1", token: token, "echo out-\(run); echo err-\(run) >&2; exit \(status)")
+            #expect(result.status == Int32(status), "run \(run): stderr: \(result.stderr)")
+            #expect(result.stdout == "out-\(run)\n", "run \(run)")
+            #expect(result.stderr == "err-\(run)\n", "run \(run)")
+        }
+    }
+
+    /// The other way round: the command's output has ended when the client's input does.
+    /// The command still sees its input end, and its exit status reaches the client.
+    @Test func theInputEndsAfterTheOutputEnded() throws {
+        let file = "/tmp/agw-ssh-late-input-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let client = try gateway.start("web-1", token: try gateway.token("alice"), command: "exec >/dev/null 2>&1; cat > \(file); exit 4", input: true)
+        Thread.sleep(forTimeInterval: 1.5)
+        client.send("late input\n")
+        client.closeInput()
+        #expect(client.wait(timeout: 20) == 4, "stderr: \(client.stderr)")
+        #expect((try? String(contentsOfFile: file, encoding: .utf8)) == "late input\n")
+    }
+
     @Test func theGatewayLogsInUpstreamWithItsKey() throws {
         let result = try gateway.run("web-key", token: try gateway.token("alice"), "id -un")
         #expect(result.status == 0, "stderr: \(result.stderr)")
