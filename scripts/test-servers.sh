@@ -11,7 +11,8 @@
 #   app_md5    md5             password md5pass
 #   app_plain  password (cleartext over TLS or loopback)  password plainpass
 # sshd: OpenSSH on 127.0.0.1:$AGW_TEST_SSH_PORT (default 2222) with its own host key, and a
-# login `apptest` (password apppass) that also accepts the generated key $state/sshd/client_ed25519.
+# login `apptest` (password apppass) that also accepts the generated key $state/sshd/client_ed25519,
+# and a second login `apptest-alt` (`$AGW_TEST_SSH_USER-alt`, same password) for LOGIN+CONNECTION tests.
 # A failure to start exits non-zero with the server's log: tests must fail loudly, never skip.
 set -euo pipefail
 state=${AGW_TEST_STATE:-/tmp/agw-test-servers}
@@ -87,8 +88,11 @@ start_sshd() {
   ssh-keygen -q -t ed25519 -N '' -C agw-test-host -f "$dir/host_ed25519"
   ssh-keygen -q -t ed25519 -N '' -C agw-test-client -f "$dir/client_ed25519"
   cp "$dir/client_ed25519.pub" "$dir/authorized_keys"; chmod 644 "$dir/authorized_keys"
-  id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
-  echo "$user:$password" | chpasswd
+  local login
+  for login in "$user" "$user-alt"; do
+    id "$login" >/dev/null 2>&1 || useradd -m -s /bin/bash "$login"
+    echo "$login:$password" | chpasswd
+  done
   cat > "$dir/sshd_config" <<CFG
 Port $port
 ListenAddress 127.0.0.1

@@ -16,10 +16,23 @@ struct SSHGateway {
     /// A well-formed host key that is not the test server's.
     static let wrongHostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPDs/0uOwg9HSCOao1b+gYHWd6zySz5Ttn5sMP8fUkbw"
 
-    /// - Parameter policyYAML: a policy document; when given, gatewayd runs with it instead
-    ///   of the connections' group lists.
-    static func start(policyYAML: String? = nil, extraConnectionYAML: String = "") throws -> SSHGateway {
+    /// - Parameters:
+    ///   - policyYAML: a policy document; when given, gatewayd runs with it instead of the
+    ///     connections' group lists.
+    ///   - connections: more connections like `web-1` (password login, developers), by name,
+    ///     each with its own extra keys (`idle_timeout: 2s`).
+    static func start(policyYAML: String? = nil, extraConnectionYAML: String = "", connections: [String: [String]] = [:]) throws -> SSHGateway {
         let ssh = try TestServers.ssh()
+        /// A connection to the test sshd as a YAML list item: `keys` after its address and login.
+        func entry(_ name: String, _ keys: [String]) -> String {
+            (["  - name: \(name)", "    protocol: ssh", "    address: \(ssh.host):\(ssh.port)", "    username: \(ssh.user)"] + keys.map { "    " + $0 })
+                .joined(separator: "\n")
+        }
+        let password = ["credential: env:SSH_TEST_PASSWORD", "host_key: \(ssh.hostKey)", "allow_groups: [developers]"]
+        let entries = [entry("web-1", password),
+                       entry("web-key", ["private_key: file:\(ssh.keyFile)", "host_key: \(ssh.hostKey)", "allow_groups: [developers]"]),
+                       entry("web-impostor", ["credential: env:SSH_TEST_PASSWORD", "host_key: \(wrongHostKey)", "allow_groups: [developers]"])]
+            + connections.sorted { $0.key < $1.key }.map { entry($0.key, password + $0.value) }
         let directory = try TemporaryDirectory()
         let port = TestServers.freePort()
         let adminPort = TestServers.freePort()
@@ -38,30 +51,12 @@ struct SSHGateway {
           ssh: 127.0.0.1:\(port)
         \(policyYAML == nil ? "" : "policy:\n  file: policy.yaml")
         connections:
-          - name: web-1
-            protocol: ssh
-            address: \(ssh.host):\(ssh.port)
-            username: \(ssh.user)
-            credential: env:SSH_TEST_PASSWORD
-            host_key: \(ssh.hostKey)
-            allow_groups: [developers]
-          - name: web-key
-            protocol: ssh
-            address: \(ssh.host):\(ssh.port)
-            username: \(ssh.user)
-            private_key: file:\(ssh.keyFile)
-            host_key: \(ssh.hostKey)
-            allow_groups: [developers]
-          - name: web-impostor
-            protocol: ssh
-            address: \(ssh.host):\(ssh.port)
-            username: \(ssh.user)
-            credential: env:SSH_TEST_PASSWORD
-            host_key: \(wrongHostKey)
-            allow_groups: [developers]
+        \(entries.joined(separator: "\n"))
         \(extraConnectionYAML)
         """)
         if let policyYAML { try directory.write("policy.yaml", policyYAML) }
+        try directory.write("askpass.sh", "#!/bin/sh\nprintf '%s\\n' \"$AGW_TEST_ASKPASS\"\n")
+        chmod(directory.file("askpass.sh"), 0o755)
         let process = try ChildProcess.start("gatewayd", ["--config", directory.file("gatewayd.yaml")], environment: ["SSH_TEST_PASSWORD": ssh.password])
         let deadline = Date().addingTimeInterval(60)
         while !process.stderr.contains("ssh listener ready") || !process.stderr.contains("admin API listening") {
@@ -89,9 +84,17 @@ struct SSHGateway {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// OpenSSH client arguments for `user@gateway` (the gateway's key is not checked: a fresh one per test).
+    /// The second login the test sshd offers, with the same password (scripts/test-servers.sh).
+    var otherLogin: String { ssh.user + "-alt" }
+
+    /// `sshpass` arguments that run `ssh` for `user@gateway` (see ``sshOptions(_:_:)``).
     func sshArguments(_ user: String, _ extra: [String] = []) -> [String] {
-        ["-e", "ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+        ["-e", "ssh"] + sshOptions(user, extra)
+    }
+
+    /// OpenSSH client arguments for `user@gateway` (the gateway's key is not checked: a fresh one per test).
+    func sshOptions(_ user: String, _ extra: [String] = []) -> [String] {
+        ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
          "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=10", "-p", String(port)] + extra + ["\(user)@127.0.0.1"]
     }
 
@@ -104,6 +107,12 @@ struct SSHGateway {
     func start(_ user: String, token: String, extra: [String] = [], command: String? = nil, input: Bool = false) throws -> ChildProcess.Running {
         try ChildProcess.start(path: "/usr/bin/env", ["sshpass"] + sshArguments(user, extra) + (command.map { [$0] } ?? []),
                                environment: ["SSHPASS": token], input: input)
+    }
+
+    /// The environment in which `ssh` itself (no sshpass, no terminal needed) takes `token`
+    /// from an `SSH_ASKPASS` program, as agents do.
+    func askpassEnvironment(_ token: String) -> [String: String] {
+        ["SSH_ASKPASS": directory.file("askpass.sh"), "SSH_ASKPASS_REQUIRE": "force", "AGW_TEST_ASKPASS": token]
     }
 
     func auditctl(_ arguments: [String]) throws -> ChildProcess.Result {
