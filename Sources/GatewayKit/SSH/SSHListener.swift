@@ -19,7 +19,9 @@ struct SSHListener: Service {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // No half-closure on the client's TCP connection: NIOSSH ignores its end of file,
+            // so a client killed without saying goodbye (no SSH_MSG_DISCONNECT) left its session
+            // and the server's shell open for ever. Its end of file now closes the connection.
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try SSHServerConnection(context: context, channel: channel).install()

@@ -134,10 +134,20 @@ final class SSHSession: @unchecked Sendable {
         ending = true
         claimEnd(reason)
         let notices = relays.values.map { $0.tellClient(message) }
+        // A client that no longer reads (its window full) never takes the notice: it goes anyway.
+        let patience = eventLoop.scheduleTask(in: Self.noticeTimeout) { self.close() }
         EventLoopFuture.whenAllComplete(notices, on: eventLoop).whenComplete { _ in
-            self.upstream.close(promise: nil)
-            self.client.close(promise: nil)
+            patience.cancel()
+            self.close()
         }
+    }
+
+    /// How long an ending session waits for its clients to take the reason.
+    static let noticeTimeout = TimeAmount.seconds(2)
+
+    private func close() {
+        upstream.close(promise: nil)
+        client.close(promise: nil)
     }
 
     private func claimEnd(_ reason: String) {
