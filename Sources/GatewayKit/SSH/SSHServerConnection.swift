@@ -36,7 +36,9 @@ final class SSHServerConnection: @unchecked Sendable {
         let handler = NIOSSHHandler(role: .server(configuration), allocator: channel.allocator) { child, type in
             self.childChannel(child, type: type)
         }
-        try channel.pipeline.syncOperations.addHandlers([handler, SSHConnectionErrorHandler(logger: context.logger)])
+        try channel.pipeline.syncOperations.addHandlers([handler, SSHConnectionErrorHandler(logger: context.logger) { [weak self] error in
+            self?.clientFailed(error) ?? false
+        }])
         // A client that has not logged in by then is cut off: a stalled handshake holds nothing for long.
         deadline = channel.eventLoop.scheduleTask(in: context.handshakeTimeout) { [weak self] in
             guard let self else { return }
@@ -127,6 +129,23 @@ final class SSHServerConnection: @unchecked Sendable {
         }
     }
 
+    /// NIOSSH could not read what the client sent. An admitted session ends with the reason
+    /// on the client's terminal (`protocol_error`) and true is returned; otherwise the
+    /// connection just closes.
+    ///
+    /// NIOSSH 0.15.1 fails the whole connection on a channel request it does not know that
+    /// carries data (apple/swift-nio-ssh#221): `x11-req` (`ssh -X`) and `break` (`~B`).
+    /// Nothing after it is read, so nothing reaches the server; the client is told why.
+    func clientFailed(_ error: any Error) -> Bool {
+        guard case .admitted(let session) = phase, let sshError = error as? NIOSSHError, sshError.type != .tcpShutdown else { return false }
+        let message = sshError.type == .invalidPacketFormat
+            ? "the gateway cannot read a request your client sent; X11 forwarding (ssh -X, ForwardX11) and ssh's break (~B) are not supported, connect without them"
+            : "the gateway cannot read what your client sent (\(sshError.type))"
+        context.logger.info("ssh client sent what the gateway cannot read", metadata: ["session": "\(session.id)", "error": "\(sshError.type)"])
+        session.terminate(.init(reason: "protocol_error", message: "terminating connection: " + message))
+        return true
+    }
+
     /// A `tcpip-forward` or `cancel-tcpip-forward` request: only an admitted session forwards.
     func tcpForwardingRequest(_ request: GlobalRequest.TCPForwardingRequest, promise: EventLoopPromise<GlobalRequest.TCPForwardingResponse>) {
         guard case .admitted(let session) = phase else {
@@ -192,19 +211,22 @@ struct SSHForwardingGlobalRequests: GlobalRequestDelegate {
     }
 }
 
-/// Closes a client connection whose bytes NIOSSH could not accept (a malformed packet, a
-/// failed key exchange): that connection alone ends.
+/// Ends a client connection whose bytes NIOSSH could not accept (a malformed packet, a
+/// failed key exchange): that connection alone ends — at once, unless `ended` takes care of
+/// it (an admitted session tells its client why first).
 final class SSHConnectionErrorHandler: ChannelInboundHandler {
     typealias InboundIn = Any
     let logger: Logger
+    let ended: (any Error) -> Bool
 
-    init(logger: Logger) {
+    init(logger: Logger, ended: @escaping (any Error) -> Bool) {
         self.logger = logger
+        self.ended = ended
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("ssh connection closed on error", metadata: ["error": "\(error)"])
-        context.close(promise: nil)
+        if !ended(error) { context.close(promise: nil) }
     }
 }
 
