@@ -5,7 +5,8 @@ set -euo pipefail
 mode=${1:-build}
 packages=(libssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl)
 if [ "$mode" = test ]; then
-  packages+=(curl python3 postgresql postgresql-contrib postgresql-client openssh-server openssh-client sshpass expect)
+  packages+=(curl python3 postgresql postgresql-contrib postgresql-client openssh-server openssh-client sshpass expect
+    python3-asyncssh)  # an SSH client that sends signal requests (OpenSSH's ssh sends none)
 fi
 missing=()
 for p in "${packages[@]}"; do

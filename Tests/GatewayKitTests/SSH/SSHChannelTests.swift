@@ -12,6 +12,8 @@ final class SSHChannelTests {
     let gateway: SSHGateway
     /// Runs a command on a new pseudo-terminal and plays steps on it (see ``terminal(_:_:environment:)``).
     let terminalDriver: String
+    /// An SSH client that sends signals (see ``signalClientSource``).
+    let signalClient: String
 
     init() throws {
         gateway = try SSHGateway.start(connections: [
@@ -20,6 +22,8 @@ final class SSHChannelTests {
         ])
         terminalDriver = gateway.directory.file("terminal.py")
         try gateway.directory.write("terminal.py", Self.terminalDriverSource)
+        signalClient = gateway.directory.file("signals.py")
+        try gateway.directory.write("signals.py", Self.signalClientSource)
     }
 
     deinit {
@@ -84,6 +88,27 @@ final class SSHChannelTests {
         let outcome = try gateway.waitForEvent(["--type", "command.outcome", "--subject", "sigrid"]) { _ in true }
         #expect(outcome.field("outcome") as? String == "signal")
         #expect(outcome.field("exit_signal") as? String == "TERM")
+    }
+
+    /// OpenSSH's ssh sends no `signal` requests; asyncssh does. A signal the client sends
+    /// reaches the command (its trap runs), and the exit signal comes back whole (name, core
+    /// dump flag), exactly as from sshd directly.
+    @Test func signalsReachTheCommandAndExitSignalsComeBackWhole() throws {
+        func run(port: Int, user: String, password: String) throws -> [String: Any] {
+            let result = try ChildProcess.run(path: "/usr/bin/python3", ["-W", "ignore", signalClient, String(port), user],
+                                              environment: ["AGW_TEST_PASSWORD": password], timeout: 60)
+            #expect(result.status == 0, "signals.py: \(result.stderr)")
+            return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+        }
+        let direct = try run(port: gateway.ssh.port, user: gateway.ssh.user, password: gateway.ssh.password)
+        #expect(direct["trapped"] as? String == "got-TERM\n" && direct["trapped_exit"] as? Int == 9, "direct: \(direct)")
+        #expect((direct["killed_signal"] as? [Any])?.first as? String == "TERM", "direct: \(direct)")
+
+        let relayed = try run(port: gateway.port, user: "web-1", password: try gateway.token("signe"))
+        #expect(NSDictionary(dictionary: relayed) == NSDictionary(dictionary: direct), "through the gateway: \(relayed)\ndirect: \(direct)")
+        let outcomes = try gateway.events(["--type", "command.outcome", "--subject", "signe"])
+        #expect(outcomes.contains { $0.field("exit_status") as? Int == 9 }, "\(outcomes)")
+        #expect(outcomes.contains { $0.field("exit_signal") as? String == "TERM" }, "\(outcomes)")
     }
 
     // MARK: Environment
@@ -191,6 +216,26 @@ final class SSHChannelTests {
         #expect(bad.status == 255)
         #expect(bad.stderr.contains("auditgateway: token rejected"), "stderr: \(bad.stderr)")
     }
+
+    // MARK: Helper programs
+
+    /// signals.py PORT USER (password in $AGW_TEST_PASSWORD), with asyncssh (python3-asyncssh):
+    /// sends TERM to a command that traps it, runs one that kills itself; prints JSON.
+    private static let signalClientSource = #"""
+    import asyncio, asyncssh, json, os, sys
+    async def main(port, user):
+        async with asyncssh.connect("127.0.0.1", port=port, username=user, password=os.environ["AGW_TEST_PASSWORD"],
+                                    known_hosts=None, client_keys=None, agent_path=None) as conn:
+            trapped = await conn.create_process("trap 'echo got-TERM; exit 9' TERM; echo ready; sleep 30 & wait")
+            await asyncio.wait_for(trapped.stdout.readline(), 20)
+            trapped.send_signal("TERM")
+            out = await asyncio.wait_for(trapped.stdout.read(), 20)
+            await asyncio.wait_for(trapped.wait_closed(), 20)
+            killed = await asyncio.wait_for(conn.run("echo before; kill -TERM $$"), 20)
+            print(json.dumps({"trapped": out, "trapped_exit": trapped.exit_status, "killed_exit": killed.exit_status,
+                              "killed_signal": list(killed.exit_signal) if killed.exit_signal else None, "killed_out": killed.stdout}))
+    asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+    """#
 
     // MARK: The terminal driver
 
