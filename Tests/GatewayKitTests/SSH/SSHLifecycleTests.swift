@@ -74,6 +74,26 @@ final class SSHLifecycleTests {
         #expect(try endReason(try session(of: "max")) == "max_duration")
     }
 
+    @Test func aSessionEndsWhenItsTokenExpires() throws {
+        let client = try gateway.start("web-1", token: try gateway.token("theo", ttl: "4s"), command: "echo started; sleep 60; echo never")
+        _ = try client.waitForOutput(containing: "started", timeout: 20)
+        #expect(client.wait(timeout: 20) == 255, "stderr: \(client.stderr)")
+        #expect(client.stderr.contains("terminating connection: your token expired"), "stderr: \(client.stderr)")
+        #expect(try endReason(try session(of: "theo")) == "token_expired")
+    }
+
+    /// A gateway that shuts down tells its SSH clients why before it goes.
+    @Test func aGatewayShutdownEndsSessionsWithTheReason() throws {
+        let leaving = try SSHGateway.start()
+        defer { leaving.directory.remove() }
+        let client = try leaving.start("web-1", token: try leaving.token("gus"), command: "echo started; sleep 60; echo never")
+        _ = try client.waitForOutput(containing: "started", timeout: 20)
+        #expect(leaving.stop() == 0, "gatewayd: \(leaving.process.stderr)")
+        #expect(client.wait(timeout: 15) == 255, "stderr: \(client.stderr)")
+        #expect(client.stderr.contains("terminating connection: the gateway is shutting down"), "stderr: \(client.stderr)")
+        #expect(!client.stdout.contains("never"))
+    }
+
     @Test func anAdministratorTerminatesALiveSession() throws {
         let client = try gateway.start("web-1", token: try gateway.token("terry"), command: "echo started; sleep 60; echo never")
         _ = try client.waitForOutput(containing: "started", timeout: 20)
