@@ -1,69 +1,219 @@
+import Foundation
 import GRDB
+import Logging
+import Synchronization
 
-/// Derives the store's lookup data from `events`, in bulk, behind the writer.
+/// Derives the store's lookup data from `events`, in bulk, in a database file of its own
+/// (`<store>-lookup`) written from a connection and a thread of its own.
 ///
 /// The writer's transaction inserts only the `events` row (primary key and time index, both
 /// appended at the right edge of their B-trees). Indexing by session, subject, connection
 /// and type, and the `sessions` table, would dirty one page per concurrent session in every
-/// commit — measured at three quarters of the writer's time — so they are kept here instead,
-/// in `event_lookup`, and brought up to date in large steps: when enough events are
-/// waiting, on the store's timer, before every query, and on open and close. Every step is
-/// one transaction that covers a contiguous range of events, so after a crash the derived
-/// tables are exactly as of the last step and the next step resumes from there.
+/// commit, so they live in `event_lookup` and `sessions` and are brought up to date in large
+/// steps: when enough events are waiting, on the store's timer, before every query, and on
+/// open and close. Being another file, the lookup has its own write lock, so a step runs
+/// beside the writer's commits instead of between them (measured at a third of the writer's
+/// time when it ran on the writer's connection).
 ///
-/// Confinement: runs on GRDB's writer queue, like ``ChainWriter``.
-final class EventIndexer: @unchecked Sendable {
-    /// The last event reflected in `event_lookup` and `sessions`.
-    private(set) var indexedSeq: Int64 = 0
-
+/// Everything here is derived: the file can be deleted at any time and is rebuilt from
+/// `events` on the next open. Each step is one transaction over a contiguous range and also
+/// records the hash of its last event, so a lookup file that does not match its store (ahead
+/// of it after a power loss, or copied from another store) is noticed and rebuilt.
+final class EventIndexer: Sendable {
     /// Events per transaction: large enough to amortise each dirty page over many events,
-    /// small enough to keep the writer's pause short.
+    /// small enough that a query waiting for the lookup is not held up for long.
     static let maxStep: Int64 = 16_384
 
-    /// Reads the position from the database (the highest `event_lookup` row).
-    func load(_ db: Database) throws {
-        indexedSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event_lookup") ?? 0
+    /// The lookup file of the store at `storePath`.
+    static func lookupPath(forStoreAt storePath: String) -> String { storePath + "-lookup" }
+
+    /// The schema name under which readers attach the lookup file.
+    static let schemaName = "lookup"
+
+    let path: String
+    private let connection: DatabaseQueue
+    private let logger: Logger
+    /// The last event reflected in `event_lookup` and `sessions`.
+    private let indexed = Atomic<Int64>(0)
+    private let schedule = Mutex(Schedule())
+
+    private struct Schedule {
+        /// The highest event a background pass was asked to reach.
+        var target: Int64 = 0
+        /// Whether a background pass is queued or running.
+        var running = false
     }
 
-    /// Indexes every event up to `lastSeq` in steps of ``maxStep`` events.
-    func catchUp(_ db: Database, to lastSeq: Int64) throws {
+    /// Opens (or creates) the lookup file beside the store at `storePath`; the store file
+    /// must already exist.
+    init(storePath: String, logger: Logger) throws {
+        path = Self.lookupPath(forStoreAt: storePath)
+        self.logger = logger
+        var configuration = Configuration()
+        configuration.label = "audit.store.lookup"
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS store", arguments: [storePath])
+        }
+        connection = try DatabaseQueue(path: path, configuration: configuration)
+        try connection.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS main.lookup_meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS main.event_lookup(
+                    seq INTEGER PRIMARY KEY,
+                    session_id TEXT,
+                    subject TEXT,
+                    connection TEXT,
+                    type TEXT NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS main.event_lookup_session ON event_lookup(session_id);
+                CREATE INDEX IF NOT EXISTS main.event_lookup_subject ON event_lookup(subject);
+                CREATE INDEX IF NOT EXISTS main.event_lookup_connection ON event_lookup(connection);
+                CREATE TABLE IF NOT EXISTS main.sessions(
+                    id TEXT PRIMARY KEY NOT NULL,
+                    started_us INTEGER NOT NULL,
+                    ended_us INTEGER,
+                    end_reason TEXT,
+                    subject TEXT,
+                    actors TEXT NOT NULL,
+                    token_id TEXT,
+                    connection TEXT,
+                    protocol TEXT,
+                    client_address TEXT,
+                    command_count INTEGER NOT NULL DEFAULT 0,
+                    start_seq INTEGER NOT NULL,
+                    end_seq INTEGER
+                );
+                CREATE INDEX IF NOT EXISTS main.sessions_started ON sessions(started_us);
+                CREATE INDEX IF NOT EXISTS main.sessions_subject ON sessions(subject);
+                CREATE INDEX IF NOT EXISTS main.sessions_connection ON sessions(connection);
+                CREATE INDEX IF NOT EXISTS main.sessions_active ON sessions(ended_us);
+                """)
+        }
+    }
+
+    /// The last event the lookup tables reflect.
+    var indexedSeq: Int64 { indexed.load(ordering: .acquiring) }
+
+    /// Checks the lookup against the store (whose last event is `lastSeq`), starts it again
+    /// if it does not belong to it, and brings it level. Runs before the store takes appends.
+    func open(lastSeq: Int64) throws {
+        try connection.writeWithoutTransaction { db in
+            let seq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM main.event_lookup") ?? 0
+            var matches = seq <= lastSeq
+            if matches, seq > 0 {
+                let recorded = try String.fetchOne(db, sql: "SELECT value FROM main.lookup_meta WHERE key = 'last_hash'")
+                let actual = try String.fetchOne(db, sql: "SELECT hash FROM store.events WHERE seq = ?", arguments: [seq])
+                matches = recorded != nil && recorded == actual
+            }
+            if matches {
+                indexed.store(seq, ordering: .releasing)
+            } else {
+                logger.warning("audit lookup tables do not match the store; rebuilding them", metadata: ["path": "\(path)", "lookupSeq": "\(seq)", "storeSeq": "\(lastSeq)"])
+                try db.inTransaction(.deferred) {
+                    try db.execute(sql: "DELETE FROM main.event_lookup; DELETE FROM main.sessions; DELETE FROM main.lookup_meta")
+                    return .commit
+                }
+                indexed.store(0, ordering: .releasing)
+            }
+            try catchUp(db, to: lastSeq)
+        }
+    }
+
+    /// Asks for the lookup to reach `seq` in the background; returns at once.
+    func schedule(upTo seq: Int64) {
+        let start = schedule.withLock { state -> Bool in
+            state.target = max(state.target, seq)
+            if state.running || state.target <= indexedSeq { return false }
+            state.running = true
+            return true
+        }
+        if start { connection.asyncWriteWithoutTransaction { db in self.runScheduled(db) } }
+    }
+
+    private func runScheduled(_ db: Database) {
+        while true {
+            let target = schedule.withLock { state -> Int64? in
+                if state.target <= self.indexedSeq {
+                    state.running = false
+                    return nil
+                }
+                return state.target
+            }
+            guard let target else { return }
+            do {
+                try step(db, to: min(target, indexedSeq + Self.maxStep))
+            } catch {
+                logger.error("audit lookup indexing failed; will retry", metadata: ["error": "\(error)"])
+                schedule.withLock { $0.running = false }
+                return
+            }
+        }
+    }
+
+    /// Brings the lookup up to `seq` and returns the last indexed event (for queries).
+    func catchUp(to seq: Int64) async throws -> Int64 {
+        try await connection.writeWithoutTransaction { db in
+            try self.catchUp(db, to: seq)
+            return self.indexedSeq
+        }
+    }
+
+    /// Brings the lookup up to `seq`, blocking (for open and close).
+    func catchUpNow(to seq: Int64) throws {
+        try connection.writeWithoutTransaction { db in try catchUp(db, to: seq) }
+    }
+
+    func close() throws {
+        try connection.close()
+    }
+
+    private func catchUp(_ db: Database, to lastSeq: Int64) throws {
         while indexedSeq < lastSeq {
             try step(db, to: min(lastSeq, indexedSeq + Self.maxStep))
         }
     }
 
     /// Indexes events `(indexedSeq, upTo]` in one transaction.
+    ///
+    /// Deferred, not immediate: `BEGIN IMMEDIATE` would take the write lock of every attached
+    /// file, the store's included, and stall its writer.
     private func step(_ db: Database, to upTo: Int64) throws {
         let range: StatementArguments = [indexedSeq, upTo]
-        try db.inTransaction(.immediate) {
+        try db.inTransaction(.deferred) {
             // One pass over the wide `events` rows; the session upkeep then reads the narrow
             // `event_lookup` rows just written, and `events` only for the rare start/end.
             try db.execute(sql: """
-                INSERT INTO event_lookup(seq, session_id, subject, connection, type)
-                SELECT seq, session_id, subject, connection, type FROM events WHERE seq > ? AND seq <= ?
+                INSERT INTO main.event_lookup(seq, session_id, subject, connection, type)
+                SELECT seq, session_id, subject, connection, type FROM store.events WHERE seq > ? AND seq <= ?
                 """, arguments: range)
             try db.execute(sql: """
-                INSERT OR IGNORE INTO sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
+                INSERT OR IGNORE INTO main.sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
                 SELECT e.session_id, e.time_us, e.subject, e.actors, e.token_id, e.connection, e.protocol,
                        json_extract(e.body, '$.fields.\(AuditField.clientAddress)'), 0, e.seq
-                FROM event_lookup l JOIN events e ON e.seq = l.seq
+                FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
                 WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionStart.rawValue)' AND l.session_id IS NOT NULL
                 """, arguments: range)
             try db.execute(sql: """
-                UPDATE sessions SET command_count = command_count + counted.n
-                FROM (SELECT session_id, count(*) AS n FROM event_lookup
+                UPDATE main.sessions SET command_count = command_count + counted.n
+                FROM (SELECT session_id, count(*) AS n FROM main.event_lookup
                       WHERE seq > ? AND seq <= ? AND type = '\(AuditEventType.command.rawValue)' AND session_id IS NOT NULL
                       GROUP BY session_id) AS counted
                 WHERE sessions.id = counted.session_id
                 """, arguments: range)
             try db.execute(sql: """
-                UPDATE sessions SET ended_us = ended.time_us, end_reason = json_extract(ended.body, '$.fields.\(AuditField.reason)'), end_seq = ended.seq
-                FROM (SELECT e.session_id, e.time_us, e.body, e.seq FROM event_lookup l JOIN events e ON e.seq = l.seq
+                UPDATE main.sessions SET ended_us = ended.time_us, end_reason = json_extract(ended.body, '$.fields.\(AuditField.reason)'), end_seq = ended.seq
+                FROM (SELECT e.session_id, e.time_us, e.body, e.seq FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
                       WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionEnd.rawValue)' AND l.session_id IS NOT NULL) AS ended
                 WHERE sessions.id = ended.session_id AND sessions.ended_us IS NULL
                 """, arguments: range)
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO main.lookup_meta(key, value) SELECT 'last_hash', hash FROM store.events WHERE seq = ?
+                """, arguments: [upTo])
             return .commit
         }
-        indexedSeq = upTo
+        indexed.store(upTo, ordering: .releasing)
     }
 }

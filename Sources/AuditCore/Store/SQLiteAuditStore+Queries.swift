@@ -68,7 +68,7 @@ extension SQLiteAuditStore {
             arguments.append(afterSeq)
         }
         var sql = "SELECT e.seq, e.node, e.body, e.prev_hash, e.hash FROM events e"
-        if useLookup { sql += " JOIN event_lookup l ON l.seq = e.seq" }
+        if useLookup { sql += " JOIN lookup.event_lookup l ON l.seq = e.seq" }
         sql += " WHERE " + clauses.joined(separator: " AND ")
         sql += query.newestFirst ? " ORDER BY \(seq) DESC" : " ORDER BY \(seq)"
         sql += " LIMIT ?"
@@ -117,7 +117,7 @@ extension SQLiteAuditStore {
             clauses.append("started_us >= ?")
             arguments.append(AuditEvent.microseconds(since))
         }
-        var sql = "SELECT * FROM sessions"
+        var sql = "SELECT * FROM lookup.sessions"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY started_us DESC, start_seq DESC LIMIT ?"
         arguments.append(query.effectiveLimit)
@@ -133,7 +133,7 @@ extension SQLiteAuditStore {
         try ensureOpen()
         _ = try await catchUpIndex()
         return try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Self.session(from:))
+            try Row.fetchOne(db, sql: "SELECT * FROM lookup.sessions WHERE id = ?", arguments: [id]).map(Self.session(from:))
         }
     }
 

@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteAuditStore {
     /// The schema version this code writes; newer files are refused.
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     /// Creates the tables on first use (idempotent) and checks the file belongs to `nodeID`.
     ///
@@ -14,15 +14,10 @@ extension SQLiteAuditStore {
     ///   JSON that is hashed; the other columns are copies for querying, checked by
     ///   verification. Indexed by `seq` and `time_us` only, so an insert touches just the
     ///   right edge of two B-trees.
-    /// - `event_lookup(seq PRIMARY KEY, session_id, subject, connection, type)` — the
-    ///   secondary indexes (session, subject, connection), derived from `events` in bulk by
-    ///   ``EventIndexer``. `type` is not indexed (few values, one of them most events) but
-    ///   read here, from narrow rows, when filtering by type.
     /// - `checkpoints(seq PRIMARY KEY, node, hash, time_us, key_id, signature)`.
     /// - `keys(key_id PRIMARY KEY, public_key, added_us)` — every key that signed checkpoints.
-    /// - `sessions(id PRIMARY KEY, started_us, ended_us, end_reason, subject, actors, token_id,
-    ///   connection, protocol, client_address, command_count, start_seq, end_seq)` — also
-    ///   derived by ``EventIndexer``.
+    /// - The lookup tables — `event_lookup` (session, subject, connection, type) and
+    ///   `sessions` — are derived from `events` by ``EventIndexer`` into a file of their own.
     /// - `meta(key PRIMARY KEY, value)` — `schema_version`, `node_id`, `public_key`, `key_id`.
     ///
     /// Triggers refuse UPDATE and DELETE on `events` and `checkpoints` (defence in depth: the
@@ -73,45 +68,14 @@ extension SQLiteAuditStore {
             CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_delete BEFORE DELETE ON checkpoints
                 BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
 
-            CREATE TABLE IF NOT EXISTS event_lookup(
-                seq INTEGER PRIMARY KEY,
-                session_id TEXT,
-                subject TEXT,
-                connection TEXT,
-                type TEXT NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS event_lookup_session ON event_lookup(session_id);
-            CREATE INDEX IF NOT EXISTS event_lookup_subject ON event_lookup(subject);
-            CREATE INDEX IF NOT EXISTS event_lookup_connection ON event_lookup(connection);
-
             CREATE TABLE IF NOT EXISTS keys(
                 key_id TEXT PRIMARY KEY NOT NULL,
                 public_key TEXT NOT NULL,
                 added_us INTEGER NOT NULL
             );
-
-            CREATE TABLE IF NOT EXISTS sessions(
-                id TEXT PRIMARY KEY NOT NULL,
-                started_us INTEGER NOT NULL,
-                ended_us INTEGER,
-                end_reason TEXT,
-                subject TEXT,
-                actors TEXT NOT NULL,
-                token_id TEXT,
-                connection TEXT,
-                protocol TEXT,
-                client_address TEXT,
-                command_count INTEGER NOT NULL DEFAULT 0,
-                start_seq INTEGER NOT NULL,
-                end_seq INTEGER
-            );
-            CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started_us);
-            CREATE INDEX IF NOT EXISTS sessions_subject ON sessions(subject);
-            CREATE INDEX IF NOT EXISTS sessions_connection ON sessions(connection);
-            CREATE INDEX IF NOT EXISTS sessions_active ON sessions(ended_us);
             """)
-        if let version = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'"), version == "1" {
-            try migrateFromVersion1(db)
+        if let version = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'"), version != String(schemaVersion) {
+            try dropDerivedTables(db)
         }
         let keyID = Checkpoint.keyID(of: publicKey)
         let encodedKey = publicKey.rawRepresentation.base64EncodedString()
@@ -122,18 +86,17 @@ extension SQLiteAuditStore {
         }
     }
 
-    /// Version 1 kept the secondary indexes on `events` and maintained `sessions` in the
-    /// writer's transaction. Version 2 moves both behind the writer (``EventIndexer``): the
-    /// old indexes go, and `event_lookup` is filled for the existing events (whose `sessions`
-    /// rows are already complete).
-    private static func migrateFromVersion1(_ db: Database) throws {
+    /// Versions 1 and 2 kept derived data in the store file: version 1 secondary indexes on
+    /// `events` and a `sessions` table, version 2 `event_lookup` and `sessions`. Version 3
+    /// derives both into the lookup file (``EventIndexer``), which rebuilds them from `events`.
+    private static func dropDerivedTables(_ db: Database) throws {
         try db.execute(sql: """
             DROP INDEX IF EXISTS events_session;
             DROP INDEX IF EXISTS events_subject;
             DROP INDEX IF EXISTS events_connection;
             DROP INDEX IF EXISTS events_type;
-            INSERT OR IGNORE INTO event_lookup(seq, session_id, subject, connection, type)
-                SELECT seq, session_id, subject, connection, type FROM events;
+            DROP TABLE IF EXISTS event_lookup;
+            DROP TABLE IF EXISTS sessions;
             """)
     }
 }

@@ -12,8 +12,9 @@ import Synchronization
 /// queues it. A single writer — GRDB's writer queue — drains everything queued, assigns
 /// sequence numbers, chains hashes, inserts the whole batch in one transaction, commits,
 /// and only then resumes every appender of the batch. Many sessions therefore share one
-/// fsync. Lookup indexes and the `sessions` table follow behind the writer in bulk
-/// (``EventIndexer``); queries bring them up to date first, so they never miss an event. If the transaction fails, every appender in it gets
+/// fsync. Lookup indexes and the `sessions` table follow behind the writer in bulk, in a
+/// file of their own written beside it (``EventIndexer``); queries bring them up to date
+/// first, so they never miss an event. If the transaction fails, every appender in it gets
 /// the error (fail closed) and the chain head does not move, so sequence numbers stay
 /// gap-free. After a crash, reopening resumes from the last committed event.
 ///
@@ -49,7 +50,11 @@ public final class SQLiteAuditStore: AuditStore {
 
     let pool: DatabasePool
     let writer: ChainWriter
-    let indexer = EventIndexer()
+    let indexer: EventIndexer
+    /// The last committed event, readable from any thread (the writer's head is confined).
+    private let committedSeq = Atomic<Int64>(0)
+    /// The last event the indexer was asked to reach.
+    private let indexRequested = Atomic<Int64>(0)
     let walCheckpointer: WALCheckpointer
     /// Fsyncs the WAL for ``Durability/full`` (see ``WALSyncer``); `nil` for ``Durability/normal``.
     let syncer: WALSyncer?
@@ -141,9 +146,18 @@ public final class SQLiteAuditStore: AuditStore {
         configuration.label = "audit.store"
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = 4
+        // Readers see the lookup tables under `lookup.`; the writer does not attach them, so
+        // its transactions never touch the lookup file's lock.
+        let lookupPath = EventIndexer.lookupPath(forStoreAt: path)
+        configuration.prepareDatabase { db in
+            if db.configuration.readonly {
+                try db.execute(sql: "ATTACH DATABASE ? AS \(EventIndexer.schemaName)", arguments: [lookupPath])
+            }
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             walCheckpointer = try WALCheckpointer(path: path, logger: logger)
+            indexer = try EventIndexer(storePath: path, logger: logger)
         } catch {
             throw AuditStoreError(.notAStore, "cannot open the audit store at \(path): \(error)")
         }
@@ -160,13 +174,16 @@ public final class SQLiteAuditStore: AuditStore {
                 }
                 try writer.loadHead(db)
                 try Self.verifyUnsignedTail(db, writer: writer, path: path)
-                try indexer.load(db)
-                try indexer.catchUp(db, to: writer.lastSeq)
             }
+            try indexer.open(lastSeq: writer.lastSeq)
+            committedSeq.store(writer.lastSeq, ordering: .releasing)
+            indexRequested.store(writer.lastSeq, ordering: .releasing)
         } catch let error as AuditStoreError {
+            try? indexer.close()
             try? pool.close()
             throw error
         } catch {
+            try? indexer.close()
             try? pool.close()
             throw AuditStoreError(.notAStore, "cannot prepare the audit store at \(path): \(error)")
         }
@@ -282,8 +299,8 @@ public final class SQLiteAuditStore: AuditStore {
             }
             if batch.isEmpty { return }
             commit(batch, db)
-            if writer.lastSeq - indexer.indexedSeq >= Self.indexLag {
-                indexStep(db)
+            if writer.lastSeq - indexRequested.load(ordering: .relaxed) >= Self.indexLag {
+                requestIndexing(upTo: writer.lastSeq)
             }
             if walCheckpointer.takeTail() {
                 // Busy (a background pass is running) is fine: the next pass hands it back.
@@ -292,26 +309,12 @@ public final class SQLiteAuditStore: AuditStore {
         }
     }
 
-    /// Events the indexer may fall behind before the writer pauses to index a step.
+    /// Events the lookup may fall behind before the writer asks the indexer for a step.
     static let indexLag: Int64 = 4096
 
-    /// Brings the lookup tables up to date by one step (at most ``EventIndexer/maxStep``
-    /// events). A failure is logged and retried later: the events themselves are stored.
-    /// Its time counts as writer time in ``statistics``.
-    private func indexStep(_ db: Database) {
-        let started = ContinuousClock.now
-        let startedCPU = Self.threadCPUSeconds()
-        do {
-            try indexer.catchUp(db, to: min(writer.lastSeq, indexer.indexedSeq + EventIndexer.maxStep))
-        } catch {
-            logger.error("audit lookup indexing failed; will retry", metadata: ["error": "\(error)"])
-        }
-        let busy = Self.seconds(started.duration(to: .now))
-        let cpu = Self.threadCPUSeconds() - startedCPU
-        counters.withLock {
-            $0.writerBusySeconds += busy
-            $0.writerCPUSeconds += cpu
-        }
+    private func requestIndexing(upTo seq: Int64) {
+        indexRequested.store(seq, ordering: .relaxed)
+        indexer.schedule(upTo: seq)
     }
 
     /// Brings the lookup tables up to the last committed event (before a query) and returns
@@ -319,12 +322,7 @@ public final class SQLiteAuditStore: AuditStore {
     /// filtered and an unfiltered query agree.
     func catchUpIndex() async throws -> Int64 {
         do {
-            return try await onWriter { db in
-                try self.indexer.catchUp(db, to: self.writer.lastSeq)
-                return self.indexer.indexedSeq
-            }
-        } catch let error as AuditStoreError {
-            throw error
+            return try await indexer.catchUp(to: committedSeq.load(ordering: .acquiring))
         } catch {
             throw AuditStoreError(.readFailed, "the audit store's lookup tables could not be brought up to date: \(error)")
         }
@@ -352,6 +350,7 @@ public final class SQLiteAuditStore: AuditStore {
             try? writer.loadHead(db)
             return
         }
+        committedSeq.store(writer.lastSeq, ordering: .releasing)
         let busy = Self.seconds(started.duration(to: .now))
         let cpu = Self.threadCPUSeconds() - startedCPU
         counters.withLock { stats in
@@ -462,7 +461,6 @@ public final class SQLiteAuditStore: AuditStore {
         do {
             _ = try await onWriter { db -> Checkpoint? in
                 self.drain(db, yielding: false)
-                try self.indexer.catchUp(db, to: self.writer.lastSeq)
                 let checkpoint = try self.writer.checkpointIfNeeded(db, force: true)
                 if checkpoint != nil { self.counters.withLock { $0.checkpoints += 1 } }
                 return checkpoint
@@ -475,6 +473,12 @@ public final class SQLiteAuditStore: AuditStore {
             // Every appender of the last batches is resumed once this sync (the newest) is done.
             await withCheckedContinuation { continuation in syncer.sync { _ in continuation.resume() } }
             syncer.shutdown()
+        }
+        do {
+            try indexer.catchUpNow(to: committedSeq.load(ordering: .acquiring))
+            try indexer.close()
+        } catch {
+            logger.warning("audit lookup tables not brought up to date at close; the next open rebuilds what is missing", metadata: ["error": "\(error)"])
         }
         do {
             try pool.close()
@@ -510,8 +514,9 @@ public final class SQLiteAuditStore: AuditStore {
     private func maintain() {
         let open = queue.withLock { !$0.closed }
         guard open else { return }
+        let committed = committedSeq.load(ordering: .acquiring)
+        if indexer.indexedSeq < committed { requestIndexing(upTo: committed) }
         pool.asyncWriteWithoutTransaction { db in
-            if self.indexer.indexedSeq < self.writer.lastSeq { self.indexStep(db) }
             do {
                 if try self.writer.checkpointIfNeeded(db, force: false) != nil {
                     self.counters.withLock { $0.checkpoints += 1 }
