@@ -97,4 +97,80 @@ struct StoreIndexerTests {
         }
         #expect(try ChainVerifier.verify(storeAt: path).ok)
     }
+
+    /// Writes a store at `path` holding one session of `subject` with `count` commands, and closes it.
+    private static func writeStore(_ path: String, session: String, subject: String, count: Int) async throws {
+        let store = try StoreFixtures.openStore(path, durability: .normal)
+        _ = try await store.append(AuditEvent(type: .sessionStart, time: StoreFixtures.epoch, sessionID: session,
+                                              identity: StoreFixtures.identity(subject), connection: "orders-db", protocol: "postgres"))
+        for index in 0..<count {
+            _ = try await store.append(StoreFixtures.command(index, session: session, identity: StoreFixtures.identity(subject)))
+        }
+        try await store.close()
+    }
+
+    @Test func theLookupLivesBesideTheStoreAndIsRebuiltWhenDeleted() async throws {
+        let directory = try StoreTestDirectory()
+        let path = directory.file("audit.sqlite")
+        try await Self.writeStore(path, session: "s-a", subject: "alice", count: 25)
+        let lookup = EventIndexer.lookupPath(forStoreAt: path)
+        #expect(FileManager.default.fileExists(atPath: lookup))
+        let tables = try StoreFixtures.sqlite(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", dropTriggers: false)
+        #expect(!tables.contains("sessions") && !tables.contains("event_lookup"), "the store file holds only what the chain covers: \(tables)")
+
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: lookup + suffix) }
+        let reopened = try StoreFixtures.openStore(path, durability: .normal)
+        let session = try #require(try await reopened.session(id: "s-a"))
+        #expect(session.commandCount == 25)
+        #expect(session.subject == "alice")
+        #expect(try await reopened.events(AuditQuery(subject: "alice", limit: 100)).count == 26)
+        try await reopened.close()
+    }
+
+    @Test func aLookupThatBelongsToAnotherStoreIsRebuilt() async throws {
+        let directory = try StoreTestDirectory()
+        let first = directory.file("first.sqlite")
+        let second = directory.file("second.sqlite")
+        try await Self.writeStore(first, session: "s-first", subject: "alice", count: 40)
+        try await Self.writeStore(second, session: "s-second", subject: "bob", count: 10)
+
+        // The first store's lookup (further along, other events) copied over the second's.
+        let secondLookup = EventIndexer.lookupPath(forStoreAt: second)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: secondLookup + suffix) }
+        try FileManager.default.copyItem(atPath: EventIndexer.lookupPath(forStoreAt: first), toPath: secondLookup)
+        let reopened = try StoreFixtures.openStore(second, durability: .normal)
+        #expect(try await reopened.session(id: "s-first") == nil)
+        #expect(try await reopened.session(id: "s-second")?.commandCount == 10)
+        #expect(try await reopened.events(AuditQuery(subject: "alice", limit: 100)).isEmpty)
+        try await reopened.close()
+
+        // Same length, other events: noticed by the recorded hash, not only by the length.
+        try await Self.writeStore(directory.file("third.sqlite"), session: "s-third", subject: "carol", count: 10)
+        let thirdLookup = EventIndexer.lookupPath(forStoreAt: directory.file("third.sqlite"))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: thirdLookup + suffix) }
+        try FileManager.default.copyItem(atPath: secondLookup, toPath: thirdLookup)
+        let third = try StoreFixtures.openStore(directory.file("third.sqlite"), durability: .normal)
+        #expect(try await third.session(id: "s-second") == nil)
+        #expect(try await third.session(id: "s-third")?.subject == "carol")
+        try await third.close()
+    }
+
+    @Test func anOlderStoreFileLosesItsDerivedTablesAndKeepsItsEvents() async throws {
+        let directory = try StoreTestDirectory()
+        let path = directory.file("audit.sqlite")
+        try await Self.writeStore(path, session: "s-old", subject: "alice", count: 5)
+        // What a schema-2 file looked like: the derived tables inside the store file.
+        try StoreFixtures.sqlite(path, """
+            CREATE TABLE event_lookup(seq INTEGER PRIMARY KEY, session_id TEXT, subject TEXT, connection TEXT, type TEXT NOT NULL);
+            CREATE TABLE sessions(id TEXT PRIMARY KEY NOT NULL, started_us INTEGER NOT NULL, actors TEXT NOT NULL, command_count INTEGER, start_seq INTEGER);
+            UPDATE meta SET value = '2' WHERE key = 'schema_version';
+            """, dropTriggers: false)
+        let reopened = try StoreFixtures.openStore(path, durability: .normal)
+        #expect(try await reopened.session(id: "s-old")?.commandCount == 5)
+        #expect(try await reopened.verify().ok)
+        try await reopened.close()
+        let tables = try StoreFixtures.sqlite(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", dropTriggers: false)
+        #expect(!tables.contains("sessions") && !tables.contains("event_lookup"), "tables: \(tables)")
+        #expect(try StoreFixtures.sqlite(path, "SELECT value FROM meta WHERE key = 'schema_version'", dropTriggers: false).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+    }
 }
