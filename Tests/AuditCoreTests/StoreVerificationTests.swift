@@ -64,11 +64,12 @@ struct StoreVerificationTests {
         try Self.expectProblem(path, seq: 7, kind: VerificationProblem.edited, messageContains: "event 7: hash does not match its contents")
     }
 
-    @Test func editedIndexedColumnIsNamed() async throws {
+    @Test func editedTimeColumnIsNamed() async throws {
         let directory = try StoreTestDirectory()
         let path = try await Self.makeStore(directory)
-        try StoreFixtures.sqlite(path, "UPDATE events SET subject = 'mallory' WHERE seq = 12; UPDATE events SET connection = 'other' WHERE seq = 14;")
-        try Self.expectProblem(path, seq: 12, kind: VerificationProblem.columnMismatch, messageContains: "column subject")
+        // A time range query reads the column, not the body: moving an event out of range is an edit.
+        try StoreFixtures.sqlite(path, "UPDATE events SET time_us = time_us - 86400000000 WHERE seq = 12; UPDATE events SET time_us = 0 WHERE seq = 14;")
+        try Self.expectProblem(path, seq: 12, kind: VerificationProblem.columnMismatch, messageContains: "column time_us")
     }
 
     @Test func deletedRowIsNamed() async throws {

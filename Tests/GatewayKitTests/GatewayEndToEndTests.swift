@@ -81,7 +81,7 @@ struct GatewayEndToEndTests {
         #expect((report?["eventsChecked"] as? Int ?? 0) >= 2, "start and stop are both in the trail")
 
         // The append-only triggers stop accidents; someone tampering on purpose drops them first.
-        #expect(try runSQLite(store, "UPDATE events SET subject = 'mallory' WHERE seq = 1;") != 0, "append-only trigger refuses edits")
+        #expect(try runSQLite(store, "UPDATE events SET body = replace(body, 'gateway.start', 'gateway.stort') WHERE seq = 1;") != 0, "append-only trigger refuses edits")
         let edit = try runSQLite(store, "DROP TRIGGER events_append_only_update; UPDATE events SET body = replace(body, 'gateway.start', 'gateway.stort') WHERE seq = 1;")
         #expect(edit == 0)
         let broken = try ChildProcess.run("auditctl", ["verify", "--store", store])

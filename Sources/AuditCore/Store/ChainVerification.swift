@@ -68,17 +68,16 @@ struct ChainVerification {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT seq, node, time_us, type, session_id, subject, actors, token_id, connection, protocol, body, prev_hash, hash
-                FROM events WHERE seq >= ? ORDER BY seq
+                SELECT seq, time_us, body, prev_hash, hash FROM events WHERE seq >= ? ORDER BY seq
                 """,
             arguments: [firstSeq]
         )
         var lastGoodCheckpoint = lastCheckpointBefore
         while let row = try rows.next() {
             let seq: Int64 = row[0]
-            let body: String = row[10]
-            let storedPrevious: String = row[11]
-            let storedHash: String = row[12]
+            let body: String = row[2]
+            let storedPrevious: String = row[3]
+            let storedHash: String = row[4]
 
             if seq != expectedSeq {
                 return fail(expectedSeq, VerificationProblem.missing,
@@ -121,7 +120,7 @@ struct ChainVerification {
                 return fail(seq, VerificationProblem.edited, "event \(seq): hash does not match its contents (edited?)")
             }
 
-            // The body must be a canonical event, and the indexed columns must say the same.
+            // The body must be a canonical event, and the time column must say the same.
             let event: AuditEvent
             do {
                 event = try AuditEvent(canonicalJSON: body.utf8)
@@ -131,9 +130,10 @@ struct ChainVerification {
             if event.canonicalJSONString != body {
                 return fail(seq, VerificationProblem.malformed, "event \(seq): body is not in canonical form")
             }
-            if let column = Self.mismatchedColumn(row: row, event: event, node: node) {
+            let time: Int64? = row[1]
+            if time != event.timeMicroseconds {
                 return fail(seq, VerificationProblem.columnMismatch,
-                            "event \(seq): column \(column) does not match the hashed event body (edited?)")
+                            "event \(seq): column time_us does not match the hashed event body (edited?)")
             }
 
             // Checkpoints at this event.
@@ -175,28 +175,5 @@ struct ChainVerification {
                         "events \(report.lastSeq + 1)–\(checkpoint.seq) are missing: a checkpoint covers event \(checkpoint.seq) but the last stored event is \(report.lastSeq) (deleted from the end?)")
         }
         return report
-    }
-
-    /// The name of the first indexed column that disagrees with `event`, if any.
-    static func mismatchedColumn(row: Row, event: AuditEvent, node: String) -> String? {
-        let columnNode: String? = row[1]
-        if columnNode != node { return "node" }
-        let time: Int64? = row[2]
-        if time != event.timeMicroseconds { return "time_us" }
-        let type: String? = row[3]
-        if type != event.type.rawValue { return "type" }
-        let session: String? = row[4]
-        if session != event.sessionID { return "session_id" }
-        let subject: String? = row[5]
-        if subject != event.subject { return "subject" }
-        let actors: String? = row[6]
-        if actors != EncodedEvent.actorsJSON(event.actors) { return "actors" }
-        let token: String? = row[7]
-        if token != event.tokenID { return "token_id" }
-        let connection: String? = row[8]
-        if connection != event.connection { return "connection" }
-        let proto: String? = row[9]
-        if proto != event.protocol { return "protocol" }
-        return nil
     }
 }

@@ -71,7 +71,7 @@ final class ChainWriter: @unchecked Sendable {
                         encoded.withBody { AuditChain.digest(previous: previousBytes, seq: seq, body: $0) }
                     }
                     let hashHex = AuditChain.hex(digest)
-                    try insert.insert(seq: seq, node: nodeID, encoded: encoded, previousHash: previousHex, hash: hashHex)
+                    try insert.insert(seq: seq, encoded: encoded, previousHash: previousHex, hash: hashHex)
                     records.append(AuditRecord(seq: seq, node: nodeID, event: encoded.event, previousHash: previousHex, hash: hashHex))
                     digest.withUnsafeBytes { bytes in
                         previous.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }

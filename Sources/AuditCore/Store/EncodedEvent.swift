@@ -1,6 +1,7 @@
 /// An event prepared for storage in the caller's task: time rounded to the microsecond,
-/// canonical body and every text column laid out in one UTF-8 buffer, so the single writer
-/// only hashes and inserts, binding the columns in place without copying.
+/// canonical body and the lookup columns laid out in one UTF-8 buffer, so the single writer
+/// only hashes and inserts the body, and the indexer inserts the columns, both binding them
+/// in place without copying.
 struct EncodedEvent: Sendable {
     /// Where one text column sits in ``bytes``; `nil` stores SQL NULL.
     struct Span: Sendable {
@@ -11,13 +12,13 @@ struct EncodedEvent: Sendable {
     var event: AuditEvent
     var timeMicroseconds: Int64
     /// The canonical JSON (exactly what is hashed and stored in `events.body`), followed by
-    /// the other text columns.
+    /// the lookup columns (see ``EventIndexer``).
     var bytes: [UInt8]
     var body: Span
     var type: Span
     var sessionID: Span?
     var subject: Span?
-    /// The `actors` column: the canonical JSON array of the actor chain.
+    /// The `actors` lookup column: the canonical JSON array of the actor chain.
     var actors: Span
     var tokenID: Span?
     var connection: Span?

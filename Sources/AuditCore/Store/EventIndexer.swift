@@ -2,6 +2,11 @@ import Foundation
 import GRDB
 import Logging
 import Synchronization
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#else
+import SQLite3
+#endif
 
 /// Derives the store's lookup data from `events`, in bulk, in a database file of its own
 /// (`<store>-lookup`) written from a connection and a thread of its own.
@@ -14,6 +19,10 @@ import Synchronization
 /// open and close. Being another file, the lookup has its own write lock, so a step runs
 /// beside the writer's commits instead of between them (measured at a third of the writer's
 /// time when it ran on the writer's connection).
+///
+/// The writer hands each committed batch over (``hand(_:)``), so a step inserts the lookup
+/// rows from memory; events it was not given (after a restart, or when it fell far behind)
+/// are read back from their bodies.
 ///
 /// Everything here is derived: the file can be deleted at any time and is rebuilt from
 /// `events` on the next open. Each step is one transaction over a contiguous range and also
@@ -37,12 +46,27 @@ final class EventIndexer: Sendable {
     private let indexed = Atomic<Int64>(0)
     private let schedule = Mutex(Schedule())
 
+    /// A committed event, as the writer hands it over.
+    struct Entry: Sendable {
+        var seq: Int64
+        var encoded: EncodedEvent
+    }
+
     private struct Schedule {
         /// The highest event a background pass was asked to reach.
         var target: Int64 = 0
         /// Whether a background pass is queued or running.
         var running = false
+        /// Committed events not yet indexed, in order (possibly with a gap before them).
+        var handed: [Entry] = []
     }
+
+    /// The most handed-over events kept waiting; beyond that they are dropped and read back
+    /// from the store when their turn comes.
+    static let maxHanded = 65_536
+
+    /// The layout of the lookup tables; a file with another is rebuilt.
+    static let layoutVersion = "2"
 
     /// Opens (or creates) the lookup file beside the store at `storePath`; the store file
     /// must already exist.
@@ -59,14 +83,24 @@ final class EventIndexer: Sendable {
         try connection.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS main.lookup_meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+            if try String.fetchOne(db, sql: "SELECT value FROM main.lookup_meta WHERE key = 'layout'") != Self.layoutVersion {
+                try db.execute(sql: """
+                    DROP TABLE IF EXISTS main.event_lookup;
+                    DROP TABLE IF EXISTS main.sessions;
+                    DELETE FROM main.lookup_meta;
+                    INSERT INTO main.lookup_meta(key, value) VALUES ('layout', '\(Self.layoutVersion)');
+                    """)
+            }
             try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS main.lookup_meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS main.event_lookup(
                     seq INTEGER PRIMARY KEY,
                     session_id TEXT,
                     subject TEXT,
                     connection TEXT,
-                    type TEXT NOT NULL
+                    type TEXT NOT NULL,
+                    actors TEXT NOT NULL,
+                    protocol TEXT
                 );
                 CREATE INDEX IF NOT EXISTS main.event_lookup_session ON event_lookup(session_id);
                 CREATE INDEX IF NOT EXISTS main.event_lookup_subject ON event_lookup(subject);
@@ -113,12 +147,23 @@ final class EventIndexer: Sendable {
             } else {
                 logger.warning("audit lookup tables do not match the store; rebuilding them", metadata: ["path": "\(path)", "lookupSeq": "\(seq)", "storeSeq": "\(lastSeq)"])
                 try db.inTransaction(.deferred) {
-                    try db.execute(sql: "DELETE FROM main.event_lookup; DELETE FROM main.sessions; DELETE FROM main.lookup_meta")
+                    try db.execute(sql: "DELETE FROM main.event_lookup; DELETE FROM main.sessions; DELETE FROM main.lookup_meta WHERE key <> 'layout'")
                     return .commit
                 }
                 indexed.store(0, ordering: .releasing)
             }
             try catchUp(db, to: lastSeq)
+        }
+    }
+
+    /// Takes a committed batch from the writer (in chain order, after the previous one).
+    func hand(_ entries: [Entry]) {
+        schedule.withLock { state in
+            if state.handed.count + entries.count > Self.maxHanded {
+                state.handed.removeAll(keepingCapacity: true)
+                return
+            }
+            state.handed.append(contentsOf: entries)
         }
     }
 
@@ -176,23 +221,38 @@ final class EventIndexer: Sendable {
         }
     }
 
-    /// Indexes events `(indexedSeq, upTo]` in one transaction.
+    /// Indexes events `(indexedSeq, upTo]` in one transaction: from the handed-over events
+    /// when they cover the range, otherwise from the stored bodies.
     ///
     /// Deferred, not immediate: `BEGIN IMMEDIATE` would take the write lock of every attached
     /// file, the store's included, and stall its writer.
     private func step(_ db: Database, to upTo: Int64) throws {
-        let range: StatementArguments = [indexedSeq, upTo]
+        let from = indexedSeq
+        let entries = schedule.withLock { state -> ArraySlice<Entry> in
+            let stale = state.handed.prefix { $0.seq <= from }.count
+            let usable = state.handed[stale...].prefix { $0.seq <= upTo }
+            let taken = state.handed[usable.startIndex..<usable.endIndex]
+            state.handed.removeFirst(stale + usable.count)
+            return taken
+        }
+        let range: StatementArguments = [from, upTo]
         try db.inTransaction(.deferred) {
-            // One pass over the wide `events` rows; the session upkeep then reads the narrow
-            // `event_lookup` rows just written, and `events` only for the rare start/end.
-            try db.execute(sql: """
-                INSERT INTO main.event_lookup(seq, session_id, subject, connection, type)
-                SELECT seq, session_id, subject, connection, type FROM store.events WHERE seq > ? AND seq <= ?
-                """, arguments: range)
+            if entries.first?.seq == from + 1, entries.count == Int(upTo - from) {
+                try insertLookup(db, entries)
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO main.event_lookup(seq, session_id, subject, connection, type, actors, protocol)
+                    SELECT seq, json_extract(body, '$.session_id'), json_extract(body, '$.subject'), json_extract(body, '$.connection'),
+                           json_extract(body, '$.type'), json_extract(body, '$.actors'), json_extract(body, '$.protocol')
+                    FROM store.events WHERE seq > ? AND seq <= ?
+                    """, arguments: range)
+            }
+            // Session upkeep reads the narrow lookup rows just written, and `events` only for
+            // the rare start and end.
             try db.execute(sql: """
                 INSERT OR IGNORE INTO main.sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
-                SELECT e.session_id, e.time_us, e.subject, e.actors, e.token_id, e.connection, e.protocol,
-                       json_extract(e.body, '$.fields.\(AuditField.clientAddress)'), 0, e.seq
+                SELECT l.session_id, e.time_us, l.subject, l.actors, json_extract(e.body, '$.token_id'), l.connection, l.protocol,
+                       json_extract(e.body, '$.fields.\(AuditField.clientAddress)'), 0, l.seq
                 FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
                 WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionStart.rawValue)' AND l.session_id IS NOT NULL
                 """, arguments: range)
@@ -205,7 +265,7 @@ final class EventIndexer: Sendable {
                 """, arguments: range)
             try db.execute(sql: """
                 UPDATE main.sessions SET ended_us = ended.time_us, end_reason = json_extract(ended.body, '$.fields.\(AuditField.reason)'), end_seq = ended.seq
-                FROM (SELECT e.session_id, e.time_us, e.body, e.seq FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
+                FROM (SELECT l.session_id, e.time_us, e.body, e.seq FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
                       WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionEnd.rawValue)' AND l.session_id IS NOT NULL) AS ended
                 WHERE sessions.id = ended.session_id AND sessions.ended_us IS NULL
                 """, arguments: range)
@@ -215,5 +275,35 @@ final class EventIndexer: Sendable {
             return .commit
         }
         indexed.store(upTo, ordering: .releasing)
+    }
+
+    private static let insertLookupSQL = """
+        INSERT INTO main.event_lookup(seq, session_id, subject, connection, type, actors, protocol) VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Inserts the lookup rows of handed-over events, binding their columns in place.
+    private func insertLookup(_ db: Database, _ entries: ArraySlice<Entry>) throws {
+        let handle = try db.cachedStatement(sql: Self.insertLookupSQL).sqliteStatement
+        for entry in entries {
+            let encoded = entry.encoded
+            let code = encoded.bytes.withUnsafeBufferPointer { bytes -> Int32 in
+                defer {
+                    sqlite3_reset(handle)
+                    sqlite3_clear_bindings(handle)
+                }
+                sqlite3_bind_int64(handle, 1, entry.seq)
+                SQLiteText.bind(handle, 2, bytes, encoded.sessionID)
+                SQLiteText.bind(handle, 3, bytes, encoded.subject)
+                SQLiteText.bind(handle, 4, bytes, encoded.connection)
+                SQLiteText.bind(handle, 5, bytes, encoded.type)
+                SQLiteText.bind(handle, 6, bytes, encoded.actors)
+                SQLiteText.bind(handle, 7, bytes, encoded.protocol)
+                return sqlite3_step(handle)
+            }
+            guard code == SQLITE_DONE else {
+                let message = db.sqliteConnection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: Self.insertLookupSQL)
+            }
+        }
     }
 }

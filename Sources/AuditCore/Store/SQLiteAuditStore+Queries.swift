@@ -10,15 +10,16 @@ extension SQLiteAuditStore {
         let indexedSeq = try await catchUpIndex()
         let (sql, arguments) = Self.eventsSQL(query, indexedSeq: indexedSeq)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.record(from:))
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.record(from: $0, node: self.nodeID) }
         }
     }
 
-    /// The query's SQL. Filters on session, subject, connection and type go through
-    /// `event_lookup` (see ``EventIndexer``); every query stops at `indexedSeq`, the last
+    /// The query's SQL. Filters on session, subject, actor, connection, protocol and type go
+    /// through `event_lookup` (see ``EventIndexer``); every query stops at `indexedSeq`, the last
     /// event the lookup covers, so filtered and unfiltered answers agree.
     static func eventsSQL(_ query: AuditQuery, indexedSeq: Int64) -> (String, StatementArguments) {
-        let useLookup = query.subject != nil || query.connection != nil || query.sessionID != nil || query.types != nil
+        let useLookup = query.subject != nil || query.actor != nil || query.connection != nil || query.protocol != nil
+            || query.sessionID != nil || query.types != nil
         // Range and order on the driving table's seq, so SQLite walks one index in order.
         let seq = useLookup ? "l.seq" : "e.seq"
         var clauses: [String] = ["\(seq) <= ?"]
@@ -28,7 +29,7 @@ extension SQLiteAuditStore {
             arguments.append(subject)
         }
         if let actor = query.actor {
-            clauses.append("e.actors LIKE ? ESCAPE '\\'")
+            clauses.append("l.actors LIKE ? ESCAPE '\\'")
             arguments.append(actorPattern(actor))
         }
         if let connection = query.connection {
@@ -36,7 +37,7 @@ extension SQLiteAuditStore {
             arguments.append(connection)
         }
         if let proto = query.protocol {
-            clauses.append("e.protocol = ?")
+            clauses.append("l.protocol = ?")
             arguments.append(proto)
         }
         if let sessionID = query.sessionID {
@@ -67,7 +68,7 @@ extension SQLiteAuditStore {
             clauses.append("\(seq) > ?")
             arguments.append(afterSeq)
         }
-        var sql = "SELECT e.seq, e.node, e.body, e.prev_hash, e.hash FROM events e"
+        var sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM events e"
         if useLookup { sql += " JOIN lookup.event_lookup l ON l.seq = e.seq" }
         sql += " WHERE " + clauses.joined(separator: " AND ")
         sql += query.newestFirst ? " ORDER BY \(seq) DESC" : " ORDER BY \(seq)"
@@ -76,7 +77,7 @@ extension SQLiteAuditStore {
         return (sql, StatementArguments(arguments))
     }
 
-    static func record(from row: Row) throws -> AuditRecord {
+    static func record(from row: Row, node: String) throws -> AuditRecord {
         let seq: Int64 = row["seq"]
         let body: String = row["body"]
         let event: AuditEvent
@@ -85,7 +86,7 @@ extension SQLiteAuditStore {
         } catch {
             throw AuditStoreError(.readFailed, "event \(seq) cannot be decoded (\(error)); run `auditctl verify` — the store may have been edited")
         }
-        return AuditRecord(seq: seq, node: row["node"], event: event, previousHash: row["prev_hash"], hash: row["hash"])
+        return AuditRecord(seq: seq, node: node, event: event, previousHash: row["prev_hash"], hash: row["hash"])
     }
 
     /// Sessions matching `query`, newest first (at most ``AuditQuery/maxLimit``).

@@ -9,11 +9,11 @@ extension SQLiteAuditStore {
     /// Creates the tables on first use (idempotent) and checks the file belongs to `nodeID`.
     ///
     /// Tables:
-    /// - `events(seq INTEGER PRIMARY KEY, node, time_us, type, session_id, subject, actors,
-    ///   token_id, connection, protocol, body, prev_hash, hash)` — `body` is the canonical
-    ///   JSON that is hashed; the other columns are copies for querying, checked by
-    ///   verification. Indexed by `seq` and `time_us` only, so an insert touches just the
-    ///   right edge of two B-trees.
+    /// - `events(seq INTEGER PRIMARY KEY, time_us, body, prev_hash, hash)` — `body` is the
+    ///   canonical JSON that is hashed; `time_us` is its time, copied for range queries and
+    ///   checked by verification. Nothing else: the store file holds what the chain covers.
+    ///   Indexed by `seq` and `time_us` only, so an insert touches just the right edge of two
+    ///   B-trees.
     /// - `checkpoints(seq PRIMARY KEY, node, hash, time_us, key_id, signature)`.
     /// - `keys(key_id PRIMARY KEY, public_key, added_us)` — every key that signed checkpoints.
     /// - The lookup tables — `event_lookup` (session, subject, connection, type) and
@@ -33,18 +33,13 @@ extension SQLiteAuditStore {
         if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node_id'"), existing != nodeID {
             throw AuditStoreError(.wrongNode, "the audit store belongs to node \"\(existing)\", not \"\(nodeID)\"; set the node id to \"\(existing)\" or use another data directory")
         }
+        if try db.tableExists("events"), try db.columns(in: "events").contains(where: { $0.name == "node" }) {
+            try dropColumnCopies(db)
+        }
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS events(
                 seq INTEGER PRIMARY KEY,
-                node TEXT NOT NULL,
                 time_us INTEGER NOT NULL,
-                type TEXT NOT NULL,
-                session_id TEXT,
-                subject TEXT,
-                actors TEXT NOT NULL,
-                token_id TEXT,
-                connection TEXT,
-                protocol TEXT,
                 body TEXT NOT NULL,
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL
@@ -89,6 +84,26 @@ extension SQLiteAuditStore {
     /// Versions 1 and 2 kept derived data in the store file: version 1 secondary indexes on
     /// `events` and a `sessions` table, version 2 `event_lookup` and `sessions`. Version 3
     /// derives both into the lookup file (``EventIndexer``), which rebuilds them from `events`.
+    /// (``dropColumnCopies(_:)`` has already dropped the version-1 indexes with their table.)
+    /// Versions 1 and 2 also copied the body's type, session, identity, connection and
+    /// protocol, and the node, into columns of `events`. Version 3 keeps only what the chain
+    /// covers (and `time_us`), so `events` is rebuilt without them — once, in the opening
+    /// transaction; the bodies and hashes are copied unchanged.
+    private static func dropColumnCopies(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE events_v3(
+                seq INTEGER PRIMARY KEY,
+                time_us INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            INSERT INTO events_v3(seq, time_us, body, prev_hash, hash) SELECT seq, time_us, body, prev_hash, hash FROM events ORDER BY seq;
+            DROP TABLE events;
+            ALTER TABLE events_v3 RENAME TO events;
+            """)
+    }
+
     private static func dropDerivedTables(_ db: Database) throws {
         try db.execute(sql: """
             DROP INDEX IF EXISTS events_session;

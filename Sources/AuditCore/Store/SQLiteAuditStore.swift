@@ -351,6 +351,16 @@ public final class SQLiteAuditStore: AuditStore {
             return
         }
         committedSeq.store(writer.lastSeq, ordering: .releasing)
+        var entries: [EventIndexer.Entry] = []
+        entries.reserveCapacity(result.records.count)
+        var index = result.records.startIndex
+        for append in batch {
+            for encoded in append.events {
+                entries.append(EventIndexer.Entry(seq: result.records[index].seq, encoded: encoded))
+                index += 1
+            }
+        }
+        indexer.hand(entries)
         let busy = Self.seconds(started.duration(to: .now))
         let cpu = Self.threadCPUSeconds() - startedCPU
         counters.withLock { stats in

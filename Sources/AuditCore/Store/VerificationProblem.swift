@@ -16,7 +16,7 @@ public struct VerificationProblem: Sendable, Hashable, Codable {
 
     /// An event's body, hash or previous hash was changed.
     public static let edited = "edited"
-    /// An indexed column (subject, type, time, ...) disagrees with the hashed body.
+    /// The `time_us` column disagrees with the hashed body.
     public static let columnMismatch = "columnMismatch"
     /// An event is missing: a gap in sequence numbers, or events cut from the end.
     public static let missing = "missing"
