@@ -113,6 +113,16 @@ struct StoreIndexerTests {
         let directory = try StoreTestDirectory()
         let path = directory.file("audit.sqlite")
         try await Self.writeStore(path, session: "s-a", subject: "alice", count: 25)
+        // Lookup rows written from memory (as the writer hands them over) and, after the
+        // rebuild, read back from the bodies must answer every filter alike.
+        let filters = [AuditQuery(actor: "agent:planner", limit: 100), AuditQuery(actor: "agent:nobody", limit: 100),
+                       AuditQuery(protocol: "postgres", limit: 100), AuditQuery(sessionID: "s-a", types: [.command], limit: 100),
+                       AuditQuery(subject: "alice", connection: "orders-db", limit: 100)]
+        let before = try StoreFixtures.openStore(path, durability: .normal)
+        var expected: [[Int64]] = []
+        for filter in filters { expected.append(try await before.events(filter).map(\.seq)) }
+        try await before.close()
+        #expect(expected.map(\.count) == [26, 0, 26, 25, 26])
         let lookup = EventIndexer.lookupPath(forStoreAt: path)
         #expect(FileManager.default.fileExists(atPath: lookup))
         let tables = try StoreFixtures.sqlite(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", dropTriggers: false)
@@ -123,7 +133,9 @@ struct StoreIndexerTests {
         let session = try #require(try await reopened.session(id: "s-a"))
         #expect(session.commandCount == 25)
         #expect(session.subject == "alice")
-        #expect(try await reopened.events(AuditQuery(subject: "alice", limit: 100)).count == 26)
+        for (filter, seqs) in zip(filters, expected) {
+            #expect(try await reopened.events(filter).map(\.seq) == seqs, "\(filter)")
+        }
         try await reopened.close()
     }
 
