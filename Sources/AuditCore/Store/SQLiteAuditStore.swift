@@ -350,7 +350,8 @@ public final class SQLiteAuditStore: AuditStore {
             try? writer.loadHead(db)
             return
         }
-        committedSeq.store(writer.lastSeq, ordering: .releasing)
+        // Handed over before the new head is published, so a query that brings the lookup
+        // level finds these events in memory instead of reading them back.
         var entries: [EventIndexer.Entry] = []
         entries.reserveCapacity(result.records.count)
         var index = result.records.startIndex
@@ -361,6 +362,7 @@ public final class SQLiteAuditStore: AuditStore {
             }
         }
         indexer.hand(entries)
+        committedSeq.store(writer.lastSeq, ordering: .releasing)
         let busy = Self.seconds(started.duration(to: .now))
         let cpu = Self.threadCPUSeconds() - startedCPU
         counters.withLock { stats in
