@@ -7,11 +7,17 @@ import NIOCore
 /// Records one session as asciicast v2, in independently gzip-compressed chunks whose
 /// SHA-256 goes into the audit chain.
 ///
-/// Lines accumulate in memory until they reach `chunkBytes`; the chunk is then compressed,
+/// Lines accumulate in memory until they reach `chunkBytes`; the chunk is then compressed
+/// (gzip at zlib's fastest level: a recording must keep up with the terminal),
 /// written to `directory/<sessionID>/<index>.cast.gz` (6-digit index, fsynced, atomically
 /// renamed) and a `recording.chunk` event (fields `index`, `sha256` of the file, `bytes`
 /// of the file, `raw_bytes` uncompressed, `lines`) is appended to the store. A crash loses
 /// at most the chunk being filled. The header line starts chunk 0.
+///
+/// Every chunk costs two syncs (its file, then its event), so a caller that has fallen
+/// behind a fast terminal records what it has queued between ``beginBatch()`` and
+/// ``endBatch()``: chunks then grow up to `maxChunkBytes`, and the recording catches up
+/// instead of paying the syncs every 64 KiB.
 ///
 /// Event times are seconds since the writer was created, from a monotonic clock. A single
 /// text larger than 32 KiB is split into several events of the same kind and time.
@@ -24,6 +30,8 @@ public actor RecordingWriter {
     private let directory: String
     private let store: any AuditStore
     private let chunkBytes: Int
+    private let maxChunkBytes: Int
+    private var batching = false
     private let identity: Identity?
     private let connection: String?
     private let proto: String?
@@ -44,6 +52,7 @@ public actor RecordingWriter {
     ///   - store: where `recording.chunk` events go.
     ///   - header: the asciicast header.
     ///   - chunkBytes: uncompressed bytes per chunk (at least 256).
+    ///   - maxChunkBytes: the largest chunk a batch may make (at least `chunkBytes`).
     ///   - identity: attributed on every `recording.chunk` event.
     ///   - connection: the connection name for chunk events.
     ///   - protocol: the protocol for chunk events.
@@ -53,6 +62,7 @@ public actor RecordingWriter {
         store: any AuditStore,
         header: AsciicastHeader,
         chunkBytes: Int = 64 * 1024,
+        maxChunkBytes: Int = 4 * 1024 * 1024,
         identity: Identity?,
         connection: String? = nil,
         protocol: String? = nil
@@ -61,6 +71,7 @@ public actor RecordingWriter {
         self.directory = directory
         self.store = store
         self.chunkBytes = max(chunkBytes, 256)
+        self.maxChunkBytes = max(maxChunkBytes, self.chunkBytes)
         self.identity = identity
         self.connection = connection
         self.proto = `protocol`
@@ -95,6 +106,21 @@ public actor RecordingWriter {
         try await record(kind: "m", text)
     }
 
+    /// Starts a batch: until ``endBatch()`` a chunk is written only once `maxChunkBytes`
+    /// are buffered.
+    public func beginBatch() {
+        batching = true
+    }
+
+    /// Ends a batch, writing a chunk if `chunkBytes` are buffered.
+    public func endBatch() async throws {
+        batching = false
+        if let failure { throw failure }
+        if !finished, buffer.count >= chunkBytes {
+            try await flush()
+        }
+    }
+
     /// Writes the last chunk (and chunk 0 with just the header if nothing was recorded).
     /// Calling it again does nothing; recording after it throws.
     public func finish() async throws {
@@ -119,7 +145,7 @@ public actor RecordingWriter {
                 appendLine(micros: micros, kind: kind, piece)
             }
         }
-        if buffer.count >= chunkBytes {
+        if buffer.count >= (batching ? maxChunkBytes : chunkBytes) {
             try await flush()
         }
     }
@@ -160,7 +186,7 @@ public actor RecordingWriter {
         let lineCount = lines
         let index = nextIndex
         buffer = []
-        buffer.reserveCapacity(chunkBytes + 1024)
+        buffer.reserveCapacity(min(raw.count, maxChunkBytes) + 1024)
         lines = 0
         nextIndex += 1  // reserved before any suspension point: chunks never share an index
 
@@ -170,7 +196,7 @@ public actor RecordingWriter {
         do {
             compressed = try await Self.offload {
                 var input = ByteBuffer(bytes: raw)
-                let output = try input.compress(with: .gzip())
+                let output = try input.compress(with: Self.compression)
                 let bytes = Array(output.readableBytesView)
                 try FileManager.default.createDirectory(atPath: sessionDirectory, withIntermediateDirectories: true)
                 try DurableFile.create(path, bytes: bytes)
@@ -200,6 +226,8 @@ public actor RecordingWriter {
             throw failure
         }
     }
+
+    static let compression = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: .fastestCompression))
 
     /// Runs blocking file work (compression, fsync) off the cooperative thread pool.
     private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
