@@ -46,10 +46,28 @@ final class EventIndexer: Sendable {
     private let indexed = Atomic<Int64>(0)
     private let schedule = Mutex(Schedule())
 
-    /// A committed event, as the writer hands it over.
+    /// A committed event's lookup columns, as the writer hands them over: spans of the
+    /// event's encoded buffer (no copy of the event itself).
     struct Entry: Sendable {
         var seq: Int64
-        var encoded: EncodedEvent
+        var bytes: [UInt8]
+        var sessionID: EncodedEvent.Span?
+        var subject: EncodedEvent.Span?
+        var connection: EncodedEvent.Span?
+        var type: EncodedEvent.Span
+        var actors: EncodedEvent.Span
+        var `protocol`: EncodedEvent.Span?
+
+        init(seq: Int64, _ encoded: EncodedEvent) {
+            self.seq = seq
+            bytes = encoded.bytes
+            sessionID = encoded.sessionID
+            subject = encoded.subject
+            connection = encoded.connection
+            type = encoded.type
+            actors = encoded.actors
+            self.protocol = encoded.protocol
+        }
     }
 
     private struct Schedule {
@@ -228,11 +246,15 @@ final class EventIndexer: Sendable {
     /// file, the store's included, and stall its writer.
     private func step(_ db: Database, to upTo: Int64) throws {
         let from = indexedSeq
-        let entries = schedule.withLock { state -> ArraySlice<Entry> in
+        let entries = schedule.withLock { state -> [Entry] in
             let stale = state.handed.prefix { $0.seq <= from }.count
-            let usable = state.handed[stale...].prefix { $0.seq <= upTo }
-            let taken = state.handed[usable.startIndex..<usable.endIndex]
-            state.handed.removeFirst(stale + usable.count)
+            let usable = state.handed[stale...].prefix { $0.seq <= upTo }.count
+            if stale + usable == state.handed.count {
+                defer { state.handed = [] }
+                return Array(state.handed[stale...])
+            }
+            let taken = Array(state.handed[stale..<stale + usable])
+            state.handed.removeFirst(stale + usable)
             return taken
         }
         let range: StatementArguments = [from, upTo]
@@ -282,22 +304,21 @@ final class EventIndexer: Sendable {
         """
 
     /// Inserts the lookup rows of handed-over events, binding their columns in place.
-    private func insertLookup(_ db: Database, _ entries: ArraySlice<Entry>) throws {
+    private func insertLookup(_ db: Database, _ entries: [Entry]) throws {
         let handle = try db.cachedStatement(sql: Self.insertLookupSQL).sqliteStatement
         for entry in entries {
-            let encoded = entry.encoded
-            let code = encoded.bytes.withUnsafeBufferPointer { bytes -> Int32 in
+            let code = entry.bytes.withUnsafeBufferPointer { bytes -> Int32 in
                 defer {
                     sqlite3_reset(handle)
                     sqlite3_clear_bindings(handle)
                 }
                 sqlite3_bind_int64(handle, 1, entry.seq)
-                SQLiteText.bind(handle, 2, bytes, encoded.sessionID)
-                SQLiteText.bind(handle, 3, bytes, encoded.subject)
-                SQLiteText.bind(handle, 4, bytes, encoded.connection)
-                SQLiteText.bind(handle, 5, bytes, encoded.type)
-                SQLiteText.bind(handle, 6, bytes, encoded.actors)
-                SQLiteText.bind(handle, 7, bytes, encoded.protocol)
+                SQLiteText.bind(handle, 2, bytes, entry.sessionID)
+                SQLiteText.bind(handle, 3, bytes, entry.subject)
+                SQLiteText.bind(handle, 4, bytes, entry.connection)
+                SQLiteText.bind(handle, 5, bytes, entry.type)
+                SQLiteText.bind(handle, 6, bytes, entry.actors)
+                SQLiteText.bind(handle, 7, bytes, entry.protocol)
                 return sqlite3_step(handle)
             }
             guard code == SQLITE_DONE else {

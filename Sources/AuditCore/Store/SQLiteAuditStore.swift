@@ -357,7 +357,7 @@ public final class SQLiteAuditStore: AuditStore {
         var index = result.records.startIndex
         for append in batch {
             for encoded in append.events {
-                entries.append(EventIndexer.Entry(seq: result.records[index].seq, encoded: encoded))
+                entries.append(EventIndexer.Entry(seq: result.records[index].seq, encoded))
                 index += 1
             }
         }

@@ -43,6 +43,10 @@ final class WALCheckpointer: Sendable {
             do {
                 let pass = try await connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
                 if pass.walFrameCount > 0 { tailPending.store(true, ordering: .releasing) }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_INTERRUPT {
+                // Another connection is checkpointing (the writer copying the tail), or the
+                // store is closing: the next pass picks up where this one stopped.
+                logger.debug("audit store WAL checkpoint skipped", metadata: ["error": "\(error)"])
             } catch {
                 logger.warning("audit store WAL checkpoint failed; will retry", metadata: ["error": "\(error)"])
             }
