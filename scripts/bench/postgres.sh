@@ -238,4 +238,4 @@ print()
 print(f"Resident memory per idle client session ({sys.argv[4]} sessions held): "
       f"gatewayd {float(sys.argv[2]):.0f} KiB, PgBouncer {float(sys.argv[3]):.0f} KiB")
 PY
-echo "gatewayd audit store: $(sqlite3 "$work/gw/data/audit.sqlite" "select count(*) from events where type = 'command'" 2>/dev/null || echo '?') command events written during the run"
+echo "gatewayd audit store: $(sqlite3 "$work/gw/data/audit.sqlite" "select count(*) from events where json_extract(body, '$.type') = 'command'" 2>/dev/null || echo '?') command events written during the run"
