@@ -20,7 +20,6 @@ struct EncodedEvent: Sendable {
     var subject: Span?
     /// The `actors` lookup column: the canonical JSON array of the actor chain.
     var actors: Span
-    var tokenID: Span?
     var connection: Span?
     var `protocol`: Span?
 
@@ -42,7 +41,6 @@ struct EncodedEvent: Sendable {
         sessionID = append(normalized.sessionID)
         subject = append(normalized.subject)
         actors = append(Self.actorsJSON(normalized.actors))!
-        tokenID = append(normalized.tokenID)
         connection = append(normalized.connection)
         `protocol` = append(normalized.protocol)
         self.bytes = bytes
