@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Encodes and parses asciicast v2 lines (JSON, canonical style: no spaces, sorted keys).
 enum AsciicastLine {
@@ -18,20 +19,51 @@ enum AsciicastLine {
 
     /// `[S.ffffff,"kind","data"]` with the time as seconds and exactly six decimals.
     static func event(microseconds: Int64, kind: String, data: String) -> [UInt8] {
-        var writer = CanonicalJSONWriter(capacity: data.utf8.count + 32)
-        writer.raw(0x5B)
+        var buffer = ByteBuffer()
+        var data = data
+        data.withUTF8 { appendEvent(to: &buffer, microseconds: microseconds, kind: kind, utf8: UnsafeRawBufferPointer($0)) }
+        return Array(buffer.readableBytesView)
+    }
+
+    /// Appends the event line `[S.ffffff,"kind","data"]` (no newline) for `utf8`, bytes that
+    /// should be UTF-8: ill-formed sequences become U+FFFD, as decoding them to a `String`
+    /// would make them (see ``JSONStringBytes``).
+    static func appendEvent(to buffer: inout ByteBuffer, microseconds: Int64, kind: String, utf8: UnsafeRawBufferPointer) {
         let micros = max(microseconds, 0)
-        writer.integer(micros / 1_000_000)
-        writer.raw(0x2E)
-        let fraction = String(micros % 1_000_000)
-        for _ in fraction.utf8.count..<6 { writer.raw(0x30) }
-        writer.bytes.append(contentsOf: fraction.utf8)
-        writer.raw(0x2C)
-        writer.string(kind)
-        writer.raw(0x2C)
-        writer.string(data)
-        writer.raw(0x5D)
-        return writer.bytes
+        buffer.writeInteger(UInt8(ascii: "["))
+        appendDecimal(UInt64(micros / 1_000_000), to: &buffer)
+        buffer.writeInteger(UInt8(ascii: "."))
+        var fraction = UInt64(micros % 1_000_000)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 6) { out in
+            for index in stride(from: 5, through: 0, by: -1) {
+                out[index] = 0x30 + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            return 6
+        }
+        buffer.writeInteger(UInt8(ascii: ","))
+        var kind = kind
+        kind.withUTF8 { JSONStringBytes.appendQuoted(UnsafeRawBufferPointer($0), to: &buffer) }
+        buffer.writeInteger(UInt8(ascii: ","))
+        JSONStringBytes.appendQuoted(utf8, to: &buffer)
+        buffer.writeInteger(UInt8(ascii: "]"))
+    }
+
+    private static func appendDecimal(_ value: UInt64, to buffer: inout ByteBuffer) {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var value = value
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { out in
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                out[index] = 0x30 + UInt8(value % 10)
+                value /= 10
+            }
+            return digits
+        }
     }
 
     static func microseconds(_ seconds: Double) -> Int64 {

@@ -20,7 +20,10 @@ import NIOCore
 /// instead of paying the syncs every 64 KiB.
 ///
 /// Event times are seconds since the writer was created, from a monotonic clock. A single
-/// text larger than 32 KiB is split into several events of the same kind and time.
+/// text larger than 32 KiB (of UTF-8) is split into several events of the same kind and
+/// time, never inside a character. Output may be given as bytes (``output(utf8:)``): they
+/// are escaped into the line as they are, without a `String` in between, and what is not
+/// well-formed UTF-8 is recorded as U+FFFD.
 ///
 /// Errors are sticky: after a chunk cannot be written or chained, every later call throws
 /// the same error, and the caller should end the session (fail closed).
@@ -37,7 +40,7 @@ public actor RecordingWriter {
     private let proto: String?
     private let start = ContinuousClock.now
 
-    private var buffer: [UInt8] = []
+    private var buffer = ByteBuffer()
     private var lines = 0
     private var nextIndex = 0
     private var failure: RecordingError?
@@ -81,14 +84,26 @@ public actor RecordingWriter {
             failure = error
         } catch {}
         buffer.reserveCapacity(self.chunkBytes + 1024)
-        buffer.append(contentsOf: AsciicastLine.header(header))
-        buffer.append(0x0A)
+        buffer.writeBytes(AsciicastLine.header(header))
+        buffer.writeInteger(UInt8(0x0A))
         lines = 1
     }
 
     /// Records terminal output (`o`).
     public func output(_ text: String) async throws {
         try await record(kind: "o", text)
+    }
+
+    /// Records terminal output (`o`) given as bytes. A sequence cut at the end of `utf8`
+    /// is recorded as U+FFFD: callers with a stream hold an incomplete tail back for the
+    /// next call.
+    public func output(utf8: some Collection<UInt8> & Sendable) async throws {
+        try await record(kind: "o", utf8: utf8)
+    }
+
+    /// Records terminal input (`i`) given as bytes (see ``output(utf8:)``).
+    public func input(utf8: some Collection<UInt8> & Sendable) async throws {
+        try await record(kind: "i", utf8: utf8)
     }
 
     /// Records terminal input (`i`). Callers must not record typed secrets (passwords).
@@ -116,7 +131,7 @@ public actor RecordingWriter {
     public func endBatch() async throws {
         batching = false
         if let failure { throw failure }
-        if !finished, buffer.count >= chunkBytes {
+        if !finished, buffer.readableBytes >= chunkBytes {
             try await flush()
         }
     }
@@ -127,32 +142,43 @@ public actor RecordingWriter {
         if let failure { throw failure }
         guard !finished else { return }
         finished = true
-        if !buffer.isEmpty || nextIndex == 0 {
+        if buffer.readableBytes > 0 || nextIndex == 0 {
             try await flush()
         }
     }
 
     private func record(kind: String, _ text: String) async throws {
+        try await record(kind: kind, utf8: text.utf8)
+    }
+
+    private func record(kind: String, utf8: some Collection<UInt8>) async throws {
         if let failure { throw failure }
         guard !finished else {
             throw RecordingError(.finished, "the recording of session \(sessionID) is finished; nothing more can be recorded")
         }
         let micros = elapsedMicroseconds()
-        if text.utf8.count <= Self.maxEventText {
-            appendLine(micros: micros, kind: kind, text)
-        } else {
-            for piece in Self.split(text, maxBytes: Self.maxEventText) {
-                appendLine(micros: micros, kind: kind, piece)
-            }
+        if utf8.withContiguousStorageIfAvailable({ appendLines(micros: micros, kind: kind, UnsafeRawBufferPointer($0)) }) == nil {
+            Array(utf8).withUnsafeBytes { appendLines(micros: micros, kind: kind, $0) }
         }
-        if buffer.count >= (batching ? maxChunkBytes : chunkBytes) {
+        if buffer.readableBytes >= (batching ? maxChunkBytes : chunkBytes) {
             try await flush()
         }
     }
 
-    private func appendLine(micros: Int64, kind: String, _ text: String) {
-        buffer.append(contentsOf: AsciicastLine.event(microseconds: micros, kind: kind, data: text))
-        buffer.append(0x0A)
+    /// One line, or several of at most ``maxEventText`` bytes of `utf8` each.
+    private func appendLines(micros: Int64, kind: String, _ utf8: UnsafeRawBufferPointer) {
+        var start = 0
+        while utf8.count - start > Self.maxEventText {
+            let cut = JSONStringBytes.boundary(utf8, atOrBefore: start + Self.maxEventText)
+            appendLine(micros: micros, kind: kind, UnsafeRawBufferPointer(rebasing: utf8[start..<cut]))
+            start = cut
+        }
+        appendLine(micros: micros, kind: kind, UnsafeRawBufferPointer(rebasing: utf8[start...]))
+    }
+
+    private func appendLine(micros: Int64, kind: String, _ utf8: UnsafeRawBufferPointer) {
+        AsciicastLine.appendEvent(to: &buffer, microseconds: micros, kind: kind, utf8: utf8)
+        buffer.writeInteger(UInt8(0x0A))
         lines += 1
     }
 
@@ -161,32 +187,14 @@ public actor RecordingWriter {
         return elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000
     }
 
-    /// Splits on Unicode scalar boundaries into pieces of at most `maxBytes` UTF-8 bytes.
-    static func split(_ text: String, maxBytes: Int) -> [String] {
-        var pieces: [String] = []
-        var current = String.UnicodeScalarView()
-        var size = 0
-        for scalar in text.unicodeScalars {
-            let length = UTF8.width(scalar)
-            if size + length > maxBytes, size > 0 {
-                pieces.append(String(current))
-                current = String.UnicodeScalarView()
-                size = 0
-            }
-            current.append(scalar)
-            size += length
-        }
-        if size > 0 { pieces.append(String(current)) }
-        return pieces
-    }
-
     /// Compresses, writes and chains the current buffer as the next chunk.
     private func flush() async throws {
         let raw = buffer
+        let rawBytes = raw.readableBytes
         let lineCount = lines
         let index = nextIndex
-        buffer = []
-        buffer.reserveCapacity(min(raw.count, maxChunkBytes) + 1024)
+        buffer = ByteBuffer()
+        buffer.reserveCapacity(min(rawBytes, maxChunkBytes) + 1024)
         lines = 0
         nextIndex += 1  // reserved before any suspension point: chunks never share an index
 
@@ -195,7 +203,7 @@ public actor RecordingWriter {
         let compressed: [UInt8]
         do {
             compressed = try await Self.offload {
-                var input = ByteBuffer(bytes: raw)
+                var input = raw
                 let output = try input.compress(with: Self.compression)
                 let bytes = Array(output.readableBytesView)
                 try FileManager.default.createDirectory(atPath: sessionDirectory, withIntermediateDirectories: true)
@@ -214,7 +222,7 @@ public actor RecordingWriter {
                 AuditField.index: .int(Int64(index)),
                 AuditField.sha256: .string(digest),
                 AuditField.bytes: .int(Int64(compressed.count)),
-                AuditField.rawBytes: .int(Int64(raw.count)),
+                AuditField.rawBytes: .int(Int64(rawBytes)),
                 AuditField.lines: .int(Int64(lineCount)),
             ]
         )

@@ -51,8 +51,8 @@ final class SSHChannelRelay: @unchecked Sendable {
     var scp: SSHSCPTransfer?
     private var pty: SSHChannelRequestEvent.PseudoTerminalRequest?
     private var recordingID: String?
-    private var outputText = UTF8Carry()
-    private var inputText = UTF8Carry()
+    private var outputBytes = UTF8Carry()
+    private var inputBytes = UTF8Carry()
     private var lines = SSHInputLineDetector()
     private var maskers: [UInt32: StreamingTextMasker] = [:]
     private var maskFlush: Scheduled<Void>?
@@ -249,8 +249,9 @@ final class SSHChannelRelay: @unchecked Sendable {
     /// Writes `message` to the client's standard error (and the recording); completes when written.
     func tellClient(_ message: String) -> EventLoopFuture<Void> {
         let text = pty != nil ? "\r\n" + message + "\r\n" : message + "\n"
-        if let recordingID { session.trail.enqueue(.output(recording: recordingID, text)) }
-        return client.writeAndFlush(SSHChannelData(type: .stdErr, data: .byteBuffer(ByteBuffer(string: text))))
+        let buffer = ByteBuffer(string: text)
+        if let recordingID { session.trail.enqueue(.output(recording: recordingID, buffer)) }
+        return client.writeAndFlush(SSHChannelData(type: .stdErr, data: .byteBuffer(buffer)))
     }
 
     // MARK: Recording
@@ -272,8 +273,8 @@ final class SSHChannelRelay: @unchecked Sendable {
         let secret = lines.secretPending || lines.inSecret
         let found = lines.feed(buffer.readableBytesView)
         if let recordingID, !secret {
-            let text = inputText.text(buffer.readableBytesView)
-            if !text.isEmpty { session.trail.enqueue(.input(recording: recordingID, text)) }
+            let bytes = inputBytes.next(buffer)
+            if bytes.readableBytes > 0 { session.trail.enqueue(.input(recording: recordingID, bytes)) }
         }
         for line in found {
             session.countCommand()
@@ -300,25 +301,25 @@ final class SSHChannelRelay: @unchecked Sendable {
         default:
             break
         }
+        guard let engine = session.maskingEngine else { return deliver(buffer, type: data.type) }
         let stream = data.type == .stdErr ? UInt32(1) : 0
-        var bytes = Array(buffer.readableBytesView)
-        if let engine = session.maskingEngine {
-            var masker = maskers[stream] ?? engine.makeStreamingMasker()
-            bytes = masker.feed(bytes)
-            if masker.heldBytes > 0 { scheduleMaskFlush() }
-            maskers[stream] = masker
-        }
-        deliver(bytes, type: data.type)
+        var masker = maskers[stream] ?? engine.makeStreamingMasker()
+        let bytes = masker.feed(buffer.readableBytesView)
+        if masker.heldBytes > 0 { scheduleMaskFlush() }
+        maskers[stream] = masker
+        deliver(ByteBuffer(bytes: bytes), type: data.type)
     }
 
-    private func deliver(_ bytes: [UInt8], type: SSHChannelData.DataType) {
-        guard !bytes.isEmpty, !gone else { return }
-        lines.noteOutput(bytes)
+    private func deliver(_ buffer: ByteBuffer, type: SSHChannelData.DataType) {
+        guard buffer.readableBytes > 0, !gone else { return }
+        lines.noteOutput(buffer.readableBytesView)
         if let recordingID {
-            let text = outputText.text(bytes)
-            if !text.isEmpty { session.trail.enqueue(.output(recording: recordingID, text)) }
+            let bytes = outputBytes.next(buffer)
+            // A copy of its own: the received buffer is a slice of NIOSSH's packet buffer,
+            // which the queue would otherwise keep alive.
+            if bytes.readableBytes > 0 { session.trail.enqueue(.output(recording: recordingID, ByteBuffer(bytes: bytes.readableBytesView))) }
         }
-        client.writeAndFlush(SSHChannelData(type: type, data: .byteBuffer(ByteBuffer(bytes: bytes))), promise: nil)
+        client.writeAndFlush(SSHChannelData(type: type, data: .byteBuffer(buffer)), promise: nil)
     }
 
     private func scheduleMaskFlush() {
@@ -335,7 +336,7 @@ final class SSHChannelRelay: @unchecked Sendable {
             guard var masker = maskers[stream] else { continue }
             let out = masker.flush()
             maskers[stream] = masker
-            deliver(out, type: stream == 1 ? .stdErr : .channel)
+            deliver(ByteBuffer(bytes: out), type: stream == 1 ? .stdErr : .channel)
         }
     }
 
@@ -402,8 +403,7 @@ final class SSHChannelRelay: @unchecked Sendable {
         transferEnded()
         upstream?.close(promise: nil)
         if let recordingID {
-            let rest = outputText.finish()
-            if !rest.isEmpty { session.trail.enqueue(.output(recording: recordingID, rest)) }
+            if let rest = outputBytes.finish() { session.trail.enqueue(.output(recording: recordingID, rest)) }
             session.trail.enqueue(.close(recording: recordingID))
         }
         session.remove(self)

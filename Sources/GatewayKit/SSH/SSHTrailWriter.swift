@@ -1,6 +1,7 @@
 import AuditCore
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 
 /// Writes a session's after-the-fact trail — detected shell lines, exec outcomes and the
@@ -14,8 +15,10 @@ final class SSHTrailWriter: Sendable {
     enum Item: Sendable {
         case event(AuditEvent)
         case open(recording: String, header: AsciicastHeader)
-        case output(recording: String, String)
-        case input(recording: String, String)
+        /// Terminal output, UTF-8 bytes not cut inside a sequence (see ``UTF8Carry``).
+        case output(recording: String, ByteBuffer)
+        /// Typed input, as output.
+        case input(recording: String, ByteBuffer)
         case resize(recording: String, cols: Int, rows: Int)
         case marker(recording: String, String)
         case close(recording: String)
@@ -56,8 +59,8 @@ final class SSHTrailWriter: Sendable {
                         case .open(let id, let header):
                             recorders[id] = RecordingWriter(sessionID: id, directory: directory, store: store, header: header,
                                                             identity: identity, connection: connection, protocol: "ssh")
-                        case .output(let id, let text): try await recorder(id)?.output(text)
-                        case .input(let id, let text): try await recorder(id)?.input(text)
+                        case .output(let id, let bytes): try await recorder(id)?.output(utf8: bytes.readableBytesView)
+                        case .input(let id, let bytes): try await recorder(id)?.input(utf8: bytes.readableBytesView)
                         case .resize(let id, let cols, let rows): try await recorder(id)?.resize(cols: cols, rows: rows)
                         case .marker(let id, let text): try await recorder(id)?.marker(text)
                         case .close(let id):

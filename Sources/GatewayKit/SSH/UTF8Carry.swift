@@ -1,26 +1,36 @@
-/// Turns a byte stream cut at arbitrary points into text without breaking UTF-8 sequences:
-/// an incomplete sequence at the end of a chunk waits for the next chunk.
-struct UTF8Carry: Sendable {
-    private var held: [UInt8] = []
+import NIOCore
 
-    /// The text of `chunk` after what was held, holding back a trailing incomplete sequence.
-    mutating func text(_ chunk: some Sequence<UInt8>) -> String {
-        held.append(contentsOf: chunk)
-        let keep = Self.incompleteTail(held)
-        let ready = held[..<(held.count - keep)]
-        let text = String(decoding: ready, as: UTF8.self)
-        held.removeFirst(held.count - keep)
-        return text
+/// Cuts a byte stream, which arrives cut at arbitrary points, into pieces that never end
+/// inside a UTF-8 sequence: an incomplete sequence at the end of a chunk waits for the next
+/// chunk. The pieces stay bytes; the recorder escapes them without decoding (ill-formed
+/// bytes become U+FFFD there).
+struct UTF8Carry: Sendable {
+    private var held: ByteBuffer?
+
+    /// `chunk` after what was held, holding back a trailing incomplete sequence.
+    mutating func next(_ chunk: ByteBuffer) -> ByteBuffer {
+        var ready = chunk
+        if var joined = held {
+            held = nil
+            joined.writeImmutableBuffer(chunk)
+            ready = joined
+        }
+        let keep = ready.withUnsafeReadableBytes(Self.incompleteTail)
+        if keep > 0 {
+            held = ready.getSlice(at: ready.writerIndex - keep, length: keep)
+            ready.moveWriterIndex(to: ready.writerIndex - keep)
+        }
+        return ready
     }
 
-    /// Whatever is held, decoded as it is (the stream ended).
-    mutating func finish() -> String {
-        defer { held.removeAll() }
-        return String(decoding: held, as: UTF8.self)
+    /// Whatever is held (the stream ended).
+    mutating func finish() -> ByteBuffer? {
+        defer { held = nil }
+        return held
     }
 
     /// How many bytes at the end of `bytes` start a UTF-8 sequence that is not complete yet.
-    static func incompleteTail(_ bytes: [UInt8]) -> Int {
+    static func incompleteTail(_ bytes: UnsafeRawBufferPointer) -> Int {
         var index = bytes.count - 1
         var continuation = 0
         while index >= 0, continuation < 3, bytes[index] & 0xC0 == 0x80 {
