@@ -21,7 +21,9 @@ struct SSHGateway {
     ///     connections' group lists.
     ///   - connections: more connections like `web-1` (password login, developers), by name,
     ///     each with its own extra keys (`idle_timeout: 2s`).
-    static func start(policyYAML: String? = nil, extraConnectionYAML: String = "", connections: [String: [String]] = [:]) throws -> SSHGateway {
+    ///   - environment: more variables for gatewayd (test knobs such as `AGW_TEST_SSH_TRAIL_MARKS`).
+    static func start(policyYAML: String? = nil, extraConnectionYAML: String = "", connections: [String: [String]] = [:],
+                      environment: [String: String] = [:]) throws -> SSHGateway {
         let ssh = try TestServers.ssh()
         /// A connection to the test sshd as a YAML list item: `keys` after its address and login.
         func entry(_ name: String, _ keys: [String]) -> String {
@@ -57,7 +59,8 @@ struct SSHGateway {
         if let policyYAML { try directory.write("policy.yaml", policyYAML) }
         try directory.write("askpass.sh", "#!/bin/sh\nprintf '%s\\n' \"$AGW_TEST_ASKPASS\"\n")
         chmod(directory.file("askpass.sh"), 0o755)
-        let process = try ChildProcess.start("gatewayd", ["--config", directory.file("gatewayd.yaml")], environment: ["SSH_TEST_PASSWORD": ssh.password])
+        let process = try ChildProcess.start("gatewayd", ["--config", directory.file("gatewayd.yaml")],
+                                             environment: environment.merging(["SSH_TEST_PASSWORD": ssh.password]) { $1 })
         let deadline = Date().addingTimeInterval(60)
         while !process.stderr.contains("ssh listener ready") || !process.stderr.contains("admin API listening") {
             if !process.process.isRunning || Date() > deadline {
