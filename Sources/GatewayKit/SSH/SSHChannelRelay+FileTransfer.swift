@@ -84,7 +84,7 @@ extension SSHChannelRelay {
     private func sftpAnswer(_ id: UInt32, _ status: SFTPStatus) {
         var reply = ByteBuffer()
         status.encodePacket(answering: id, into: &reply)
-        client.writeAndFlush(SSHChannelData(type: .channel, data: .byteBuffer(reply)), promise: nil)
+        writeToClient(SSHChannelData(type: .channel, data: .byteBuffer(reply)))
     }
 
     // MARK: SFTP, server → client
@@ -106,7 +106,7 @@ extension SSHChannelRelay {
                 failure = error
                 break
             }
-            client.write(SSHChannelData(type: .channel, data: .byteBuffer(bytes)), promise: nil)
+            writeToClient(SSHChannelData(type: .channel, data: .byteBuffer(bytes)), flush: false)
         }
         client.flush()
         if let failure { transferFailed("\(failure)") }

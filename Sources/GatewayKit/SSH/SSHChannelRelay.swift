@@ -59,6 +59,10 @@ final class SSHChannelRelay: @unchecked Sendable {
     /// The exec command (or sftp subsystem) running, for its outcome event.
     var running: (seq: Int64, started: NIODeadline)?
     private(set) var gone = false
+    /// The session's trail holds more terminal bytes than its high-water mark: reads wait.
+    private var trailFull = false
+    /// The last write to the client so far.
+    private var clientWritten: EventLoopFuture<Void>?
 
     init(session: SSHSession, client: any Channel) {
         self.session = session
@@ -251,7 +255,7 @@ final class SSHChannelRelay: @unchecked Sendable {
         let text = pty != nil ? "\r\n" + message + "\r\n" : message + "\n"
         let buffer = ByteBuffer(string: text)
         if let recordingID { session.trail.enqueue(.output(recording: recordingID, buffer)) }
-        return client.writeAndFlush(SSHChannelData(type: .stdErr, data: .byteBuffer(buffer)))
+        return writeToClient(SSHChannelData(type: .stdErr, data: .byteBuffer(buffer)))
     }
 
     // MARK: Recording
@@ -274,7 +278,7 @@ final class SSHChannelRelay: @unchecked Sendable {
         let found = lines.feed(buffer.readableBytesView)
         if let recordingID, !secret {
             let bytes = inputBytes.next(buffer)
-            if bytes.readableBytes > 0 { session.trail.enqueue(.input(recording: recordingID, bytes)) }
+            if bytes.readableBytes > 0 { enqueueTerminal(.input(recording: recordingID, bytes)) }
         }
         for line in found {
             session.countCommand()
@@ -296,7 +300,7 @@ final class SSHChannelRelay: @unchecked Sendable {
             // File data passes unmasked: a masker would corrupt it (see Docs/ssh.md).
             if data.type == .channel, !scpSaw(buffer, from: .server) { return }
             guard !gone else { return }
-            client.writeAndFlush(data, promise: nil)
+            writeToClient(data)
             return
         default:
             break
@@ -317,9 +321,47 @@ final class SSHChannelRelay: @unchecked Sendable {
             let bytes = outputBytes.next(buffer)
             // A copy of its own: the received buffer is a slice of NIOSSH's packet buffer,
             // which the queue would otherwise keep alive.
-            if bytes.readableBytes > 0 { session.trail.enqueue(.output(recording: recordingID, ByteBuffer(bytes: bytes.readableBytesView))) }
+            if bytes.readableBytes > 0 { enqueueTerminal(.output(recording: recordingID, ByteBuffer(bytes: bytes.readableBytesView))) }
         }
-        client.writeAndFlush(SSHChannelData(type: type, data: .byteBuffer(buffer)), promise: nil)
+        writeToClient(SSHChannelData(type: type, data: .byteBuffer(buffer)))
+    }
+
+    /// Writes to the client and notes when that write has gone (see ``clientWrites``).
+    @discardableResult
+    func writeToClient(_ data: SSHChannelData, flush: Bool = true) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        if flush {
+            client.writeAndFlush(data, promise: promise)
+        } else {
+            client.write(data, promise: promise)
+        }
+        clientWritten = promise.futureResult
+        return promise.futureResult
+    }
+
+    /// Completes once everything written to the client so far has gone to its connection
+    /// (or failed). NIOSSH sends a channel's close at once, ahead of writes still waiting for
+    /// the client's window, and drops those: closing must wait for this, or a client that is
+    /// behind loses the end of the output. (With reads paused for the trail, the server's
+    /// last window of output arrives all at once when it closes the channel.)
+    var clientWrites: EventLoopFuture<Void> {
+        clientWritten ?? eventLoop.makeSucceededVoidFuture()
+    }
+
+    /// Queues terminal bytes for the recording. Past the trail's high-water mark, reads from
+    /// both sides pause (on top of back-pressure) until the recorder has caught up to its
+    /// low-water mark: the terminal then runs at the recorder's pace, and the output waiting
+    /// for it stays bounded. What was read before the pause still goes to both.
+    private func enqueueTerminal(_ item: SSHTrailWriter.Item) {
+        guard session.trail.enqueue(item), !trailFull else { return }
+        trailFull = true
+        updateReading()
+        session.trail.whenRelieved {
+            self.eventLoop.execute {
+                self.trailFull = false
+                self.updateReading()
+            }
+        }
     }
 
     private func scheduleMaskFlush() {
@@ -368,23 +410,33 @@ final class SSHChannelRelay: @unchecked Sendable {
     func upstreamClosed() {
         flushMaskers()
         transferEnded()
-        client.close(promise: nil)
+        clientWrites.whenComplete { _ in self.client.close(promise: nil) }
     }
 
     /// Back-pressure: a side that cannot take more stops the other side's reads (and the
-    /// client's reads also wait while an SFTP request is decided).
+    /// client's reads also wait while an SFTP request is decided). A full trail stops both
+    /// (``enqueueTerminal(_:)``); a side reads only when nothing holds it.
     func writabilityChanged(ofClient: Bool) {
-        guard let upstream else { return }
         if ofClient {
-            Self.setReading(upstream, client.isWritable)
+            updateUpstreamReading()
         } else {
             updateClientReading()
         }
     }
 
+    private func updateReading() {
+        updateUpstreamReading()
+        updateClientReading()
+    }
+
+    private func updateUpstreamReading() {
+        guard let upstream else { return }
+        Self.setReading(upstream, client.isWritable && !trailFull)
+    }
+
     func updateClientReading() {
         guard let upstream else { return }
-        Self.setReading(client, upstream.isWritable && !clientReadsHeld)
+        Self.setReading(client, upstream.isWritable && !clientReadsHeld && !trailFull)
     }
 
     private static func setReading(_ channel: any Channel, _ reading: Bool) {

@@ -52,7 +52,8 @@ final class SSHSession: @unchecked Sendable {
         self.upstream = upstream
         self.finishedPromise = client.eventLoop.makePromise()
         let box = SSHSessionBox()
-        trail = SSHTrailWriter(store: context.store, directory: context.recordings, identity: identity, connection: connection.name, logger: context.logger) { error in
+        trail = SSHTrailWriter(store: context.store, directory: context.recordings, identity: identity, connection: connection.name, logger: context.logger,
+                              marks: context.trailMarks) { error in
             box.session?.terminate(.init(reason: "audit_unavailable", message: "terminating connection: the session recording cannot be stored, so the gateway ends the session (fail closed)"))
         }
         box.session = self
@@ -73,7 +74,14 @@ final class SSHSession: @unchecked Sendable {
         upstream.closeFuture.whenComplete { [weak self] _ in
             guard let self else { return }
             self.claimEnd("upstream_closed")
-            self.client.close(promise: nil)
+            // The server's last output, still waiting for the client's window, goes first
+            // (a client that no longer reads is not waited for long).
+            let written = self.relays.values.map(\.clientWrites)
+            let patience = self.eventLoop.scheduleTask(in: Self.noticeTimeout) { self.client.close(promise: nil) }
+            EventLoopFuture.whenAllComplete(written, on: self.eventLoop).whenComplete { _ in
+                patience.cancel()
+                self.client.close(promise: nil)
+            }
         }
         client.closeFuture.whenComplete { [weak self] _ in
             self?.finish()

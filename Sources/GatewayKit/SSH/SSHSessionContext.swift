@@ -27,4 +27,6 @@ struct SSHSessionContext: Sendable {
     var handshakeTimeout: TimeAmount = .seconds(30)
     /// How long the gateway waits for the upstream server to accept its login.
     var upstreamTimeout: TimeAmount = .seconds(15)
+    /// How much terminal output may wait for a session's recorder before the relay pauses.
+    var trailMarks = SSHTrailWriter.Marks.fromEnvironment()
 }

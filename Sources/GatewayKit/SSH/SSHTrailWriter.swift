@@ -11,7 +11,30 @@ import Synchronization
 /// (see ``RecordingWriter/beginBatch()``). ``finish()`` waits until everything is stored, so
 /// `session.end` comes after all of it. A recording that cannot be written (its chunk not
 /// chained into the audit store) reports through `onFailure`: the session must end then.
+///
+/// The terminal bytes queued are bounded by the relays, not here: ``enqueue(_:)`` says when
+/// they pass the high-water mark, and the relay then stops reading until
+/// ``whenRelieved(_:)`` calls back (at the low-water mark). So a terminal that prints faster
+/// than it is recorded is slowed to the recorder's pace instead of filling memory.
 final class SSHTrailWriter: Sendable {
+    /// Terminal bytes queued (output and input not yet given to the recorder) at which the
+    /// relays pause their reads (`high`), and at which they resume (`low`).
+    struct Marks: Sendable, Equatable {
+        var high: Int
+        var low: Int
+
+        static let standard = Marks(high: 8 * 1024 * 1024, low: 2 * 1024 * 1024)
+
+        /// ``standard``, unless gatewayd's environment sets `AGW_TEST_SSH_TRAIL_MARKS` to
+        /// `HIGH:LOW` (bytes): a knob for the tests, which need a small queue to fill.
+        static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Marks {
+            guard let value = environment["AGW_TEST_SSH_TRAIL_MARKS"] else { return standard }
+            let parts = value.split(separator: ":").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] > 0, parts[1] >= 0, parts[1] < parts[0] else { return standard }
+            return Marks(high: parts[0], low: parts[1])
+        }
+    }
+
     enum Item: Sendable {
         case event(AuditEvent)
         case open(recording: String, header: AsciicastHeader)
@@ -24,11 +47,13 @@ final class SSHTrailWriter: Sendable {
         case close(recording: String)
     }
 
-    private let inbox = Inbox()
+    private let inbox: Inbox
     private let consumer = Mutex<Task<Void, Never>?>(nil)
 
-    init(store: any AuditStore, directory: String, identity: Identity, connection: String, logger: Logger,
+    init(store: any AuditStore, directory: String, identity: Identity, connection: String, logger: Logger, marks: Marks = .standard,
          onFailure: @escaping @Sendable (String) -> Void) {
+        let inbox = Inbox(marks: marks)
+        self.inbox = inbox
         let task = Task { [inbox] in
             var recorders: [String: RecordingWriter] = [:]
             var failed = false
@@ -52,6 +77,7 @@ final class SSHTrailWriter: Sendable {
                     return recorder
                 }
                 for item in items {
+                    defer { inbox.consumed(item.terminalBytes) }
                     do {
                         switch item {
                         case .event(let event):
@@ -80,8 +106,17 @@ final class SSHTrailWriter: Sendable {
         consumer.withLock { $0 = task }
     }
 
-    func enqueue(_ item: Item) {
+    /// Queues `item`; true when the terminal bytes queued are now above the high-water
+    /// mark: the caller should stop reading and wait for ``whenRelieved(_:)``.
+    @discardableResult
+    func enqueue(_ item: Item) -> Bool {
         inbox.put(item)
+    }
+
+    /// Calls `relieved` (on no particular thread) once the terminal bytes queued are at or
+    /// below the low-water mark — at once if they already are.
+    func whenRelieved(_ relieved: @escaping @Sendable () -> Void) {
+        inbox.whenRelieved(relieved)
     }
 
     /// Stores what is queued, finishes the recordings, and returns when all is written.
@@ -91,28 +126,72 @@ final class SSHTrailWriter: Sendable {
     }
 }
 
+extension SSHTrailWriter.Item {
+    /// The terminal bytes the item carries (what the marks count).
+    var terminalBytes: Int {
+        switch self {
+        case .output(_, let bytes), .input(_, let bytes): bytes.readableBytes
+        default: 0
+        }
+    }
+}
+
 /// The trail's queue: the relay puts items without waiting; the writer takes all that is
-/// queued at once.
+/// queued at once, and reports each item done, which relieves the relays.
 private final class Inbox: Sendable {
     private struct State {
         var items: [SSHTrailWriter.Item] = []
         var waiter: CheckedContinuation<[SSHTrailWriter.Item]?, Never>?
         var closed = false
+        /// Terminal bytes put and not yet consumed (queued or in the writer's batch).
+        var bytes = 0
+        var relieved: [@Sendable () -> Void] = []
     }
 
+    private let marks: SSHTrailWriter.Marks
     private let state = Mutex(State())
 
-    func put(_ item: SSHTrailWriter.Item) {
-        let waiter = state.withLock { state -> CheckedContinuation<[SSHTrailWriter.Item]?, Never>? in
-            guard !state.closed else { return nil }
+    init(marks: SSHTrailWriter.Marks) {
+        self.marks = marks
+    }
+
+    /// Queues `item`; true when the terminal bytes queued are above the high-water mark.
+    func put(_ item: SSHTrailWriter.Item) -> Bool {
+        let size = item.terminalBytes
+        let (waiter, full) = state.withLock { state -> (CheckedContinuation<[SSHTrailWriter.Item]?, Never>?, Bool) in
+            guard !state.closed else { return (nil, false) }
+            state.bytes += size
+            let full = state.bytes > marks.high
             guard let waiter = state.waiter else {
                 state.items.append(item)
-                return nil
+                return (nil, full)
             }
             state.waiter = nil
-            return waiter
+            return (waiter, full)
         }
         waiter?.resume(returning: [item])
+        return full
+    }
+
+    /// The writer is done with an item of `size` terminal bytes.
+    func consumed(_ size: Int) {
+        guard size > 0 else { return }
+        let relieved = state.withLock { state -> [@Sendable () -> Void] in
+            state.bytes -= size
+            guard state.bytes <= marks.low, !state.relieved.isEmpty else { return [] }
+            defer { state.relieved = [] }
+            return state.relieved
+        }
+        for callback in relieved { callback() }
+    }
+
+    func whenRelieved(_ callback: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            guard state.bytes > marks.low else { return true }
+            state.relieved.append(callback)
+            return false
+        }
+        if now { callback() }
     }
 
     /// Everything queued, waiting for at least one item; `nil` once closed and drained.
