@@ -46,14 +46,24 @@ final class WALSyncer: Sendable {
     var syncs: Int64 { state.withLock { $0.syncs } }
 
     /// Calls `completion` once everything written to the WAL before this call is durable.
-    func sync(then completion: @escaping Completion) {
-        let start = state.withLock { state -> Bool in
+    ///
+    /// - Parameter inline: when no fsync is running, run it on the calling thread (and call
+    ///   `completion` there) instead of waking the syncer's: the writer passes `true` when
+    ///   no further batch is waiting, so there is nothing to overlap the fsync with and a
+    ///   thread hand-off would only add a wake-up to every commit of a lightly loaded store.
+    func sync(inline: Bool = false, then completion: @escaping Completion) {
+        enum Start { case none, here, beside }
+        let start = state.withLock { state -> Start in
             state.waiting.append(completion)
-            if state.running { return false }
+            if state.running { return .none }
             state.running = true
-            return true
+            return inline ? .here : .beside
         }
-        if start { queue.async { self.run() } }
+        switch start {
+        case .none: break
+        case .here: run()
+        case .beside: queue.async { self.run() }
+        }
     }
 
     /// Fsyncs until nobody is waiting; each fsync serves everyone who was waiting when it began.
