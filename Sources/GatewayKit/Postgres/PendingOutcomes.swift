@@ -5,8 +5,12 @@ import NIOCore
 /// Command outcomes waiting to be stored. Outcomes are not write-ahead (the command already
 /// ran), so rather than a commit of their own each one rides along with the next statement's
 /// write-ahead append — one commit per statement instead of two for a client that waits for
-/// each answer. What no statement picks up within ``grace`` is stored by the session's
-/// outcome flusher, and everything left is stored when the session ends.
+/// each answer. What no statement picks up within ``grace`` is stored by a timer on the
+/// session's event loop, and everything left is stored by ``finish()``.
+///
+/// The timer is armed only while outcomes wait, and once per ``grace`` at most: a busy
+/// session costs no wake-up per statement (an earlier flusher task woke for every outcome,
+/// which cost more CPU than the statement's own relay work).
 final class PendingOutcomes: Sendable {
     /// How long an outcome waits for a statement to carry it.
     static let grace: TimeAmount = .milliseconds(5)
@@ -16,46 +20,77 @@ final class PendingOutcomes: Sendable {
         var added: NIODeadline
     }
 
-    private let entries = NIOLockedValueBox<[Entry]>([])
-    private let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    private struct State {
+        var entries: [Entry] = []
+        var timerArmed = false
+        var finished = false
+        /// The last flush started by the timer; the next one (and ``finish()``) waits for it,
+        /// so flushes store in order and none is still running when the session's end is stored.
+        var lastFlush: Task<Void, Never>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let eventLoop: any EventLoop
+    private let store: any AuditStore
+
+    init(eventLoop: any EventLoop, store: any AuditStore) {
+        self.eventLoop = eventLoop
+        self.store = store
+    }
 
     func add(_ events: [AuditEvent]) {
         guard !events.isEmpty else { return }
-        entries.withLockedValue { $0.append(Entry(events: events, added: .now())) }
-        wake.yield()
+        let arm = state.withLockedValue { state -> Bool in
+            state.entries.append(Entry(events: events, added: .now()))
+            guard !state.timerArmed, !state.finished else { return false }
+            state.timerArmed = true
+            return true
+        }
+        if arm { armTimer() }
     }
 
     /// Everything waiting, oldest first (for the next write-ahead append).
     func takeAll() -> [AuditEvent] {
-        entries.withLockedValue { entries in
-            defer { entries.removeAll(keepingCapacity: true) }
-            return entries.flatMap(\.events)
+        state.withLockedValue { state in
+            defer { state.entries.removeAll(keepingCapacity: true) }
+            return state.entries.flatMap(\.events)
         }
     }
 
-    /// Outcomes that waited at least `grace` (for the flusher).
-    private func takeOverdue(now: NIODeadline) -> [AuditEvent] {
-        entries.withLockedValue { entries in
-            let overdue = entries.prefix { now - $0.added >= Self.grace }
-            entries.removeFirst(overdue.count)
-            return overdue.flatMap(\.events)
+    /// Stores everything still waiting, after any flush in progress, and stops the timer.
+    func finish() async {
+        let (previous, rest) = state.withLockedValue { state -> (Task<Void, Never>?, [AuditEvent]) in
+            state.finished = true
+            defer { state.entries.removeAll() }
+            return (state.lastFlush, state.entries.flatMap(\.events))
         }
-    }
-
-    /// Stores overdue outcomes until ``finish()``, then whatever is left.
-    func flush(to store: any AuditStore) async {
-        for await _ in wakeups {
-            while true {
-                try? await Task.sleep(for: .milliseconds(Int64(Self.grace.nanoseconds / 1_000_000)))
-                let overdue = takeOverdue(now: .now())
-                if !overdue.isEmpty { _ = try? await store.append(contentsOf: overdue) }
-                if entries.withLockedValue({ $0.isEmpty }) { break }
-            }
-        }
-        let rest = takeAll()
+        await previous?.value
         if !rest.isEmpty { _ = try? await store.append(contentsOf: rest) }
     }
 
-    /// Ends ``flush(to:)`` once it has stored what is left.
-    func finish() { wake.finish() }
+    private func armTimer() {
+        eventLoop.scheduleTask(in: Self.grace) { self.timerFired() }
+    }
+
+    /// Stores the outcomes that waited at least ``grace``; re-arms while any are left.
+    private func timerFired() {
+        let now = NIODeadline.now()
+        let rearm = state.withLockedValue { state -> Bool in
+            guard !state.finished else { return false }  // finish() stores the rest
+            let due = state.entries.prefix { now - $0.added >= Self.grace }
+            if !due.isEmpty {
+                let events = due.flatMap(\.events)
+                state.entries.removeFirst(due.count)
+                let previous = state.lastFlush
+                // Not a child of the session's task: an outcome is stored even if the session is cancelled.
+                state.lastFlush = Task { [store] in
+                    await previous?.value
+                    _ = try? await store.append(contentsOf: events)
+                }
+            }
+            state.timerArmed = !state.entries.isEmpty
+            return state.timerArmed
+        }
+        if rearm { armTimer() }
+    }
 }

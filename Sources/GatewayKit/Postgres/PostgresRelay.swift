@@ -32,8 +32,9 @@ struct PostgresRelay: Sendable {
 
     private var context: PostgresSessionContext { session.context }
 
-    /// - Parameter channels: the client and upstream channels, closed as soon as either
-    ///   direction ends so that nothing stays blocked on the other.
+    /// - Parameter channels: the client and upstream channels (the client's first: the session
+    ///   runs on its event loop), closed as soon as either direction ends so that nothing
+    ///   stays blocked on the other.
     func run(clientReader: PostgresFrameReader<PostgresFrontendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
              upstreamReader: PostgresFrameReader<PostgresBackendMessageDecoder>, upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>,
              channels: [any Channel]) async throws {
@@ -41,11 +42,9 @@ struct PostgresRelay: Sendable {
                                        header: AsciicastHeader(width: 120, height: 40, timestamp: Date(), title: "postgres \(connection.name) \(session.id)", env: nil),
                                        identity: identity, connection: connection.name, protocol: "postgres")
         state.touch()  // the idle clock starts when the client can send, not when the session began
-        // Outcomes are stored after the fact: with the next statement, or by a flusher of
-        // their own (not a child of this task, so it stores every outcome even if the
-        // session is cancelled).
-        let outcomes = PendingOutcomes()
-        let outcomeFlusher = Task { [store = context.store] in await outcomes.flush(to: store) }
+        // Outcomes are stored after the fact: with the next statement, or by a timer on this
+        // session's event loop when no statement comes soon (see PendingOutcomes).
+        let outcomes = PendingOutcomes(eventLoop: channels[0].eventLoop, store: context.store)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reader = clientReader
@@ -75,8 +74,7 @@ struct PostgresRelay: Sendable {
                 }
             }
         }
-        outcomes.finish()
-        await outcomeFlusher.value
+        await outcomes.finish()
         try? await recorder.finish()
     }
 
