@@ -14,6 +14,9 @@ public final class AccessRequestStore: Sendable {
 
     /// Longest grant a request may ask for.
     public static let maxDuration: TimeInterval = 7 * 24 * 3600
+    /// How long a grant lasts when the gateway files the request itself, for a refused
+    /// statement or command.
+    public static let gatewayFiledDuration: TimeInterval = 3600
     /// Longest reason or statement text kept in a request.
     public static let maxText = 4096
 

@@ -324,7 +324,7 @@ struct PostgresRelay: Sendable {
         case .requireApproval(let rule, let reason, let requirement):
             do {
                 let filed = try await context.access.create(identity: identity, connection: connection.name, statement: statement,
-                                                            duration: Self.approvalGrantDuration, reason: "requested by the gateway: \(reason)",
+                                                            duration: AccessRequestStore.gatewayFiledDuration, reason: "requested by the gateway: \(reason)",
                                                             rule: rule, requirement: requirement)
                 return .refuse(rule: rule, reason: "\(reason); approval needed: access request \(filed.id) is pending (an approver runs `\(filed.approveCommand)`), then run the statement again")
             } catch {
@@ -333,8 +333,6 @@ struct PostgresRelay: Sendable {
         }
     }
 
-    /// How long a grant lasts when the gateway files the request for a refused statement.
-    static let approvalGrantDuration: TimeInterval = 3600
 
     /// `text` as the trail may hold it: with the session's masking profile applied (values
     /// its detectors find in literals and parameters are masked before they are stored).

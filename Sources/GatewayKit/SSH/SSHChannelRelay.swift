@@ -224,16 +224,32 @@ final class SSHChannelRelay: @unchecked Sendable {
             fields[AuditField.decision] = "deny"
             fields[AuditField.reason] = .string(reason)
             let event = session.event(.policyDecision, fields)
-            let message: String
-            if case .requireApproval = verdict.decision {
-                message = "\(commandClass) needs approval (\(rule)): \(reason); ask with `auditctl access request --connection \(session.connection.name)`"
-            } else {
-                message = "\(commandClass) denied by policy (\(rule)): \(reason)"
+            guard case .requireApproval(_, _, let requirement) = verdict.decision else {
+                let message = "\(commandClass) denied by policy (\(rule)): \(reason)"
+                return eventLoop.makeFutureWithTask { _ = try await store.append(event) }
+                    .map { Admission.refused(message: message, exitStatus: 126) }.recover { _ in unrecorded }
             }
-            return eventLoop.makeFutureWithTask { _ = try await store.append(event) }
-                .map { Admission.refused(message: message, exitStatus: 126) }.recover { _ in unrecorded }
+            // As for a SQL statement: the refusal names the access request the gateway files
+            // (or finds, when the client retries) for exactly this command.
+            let session = session
+            return eventLoop.makeFutureWithTask { () -> Admission in
+                _ = try await store.append(event)
+                let message: String
+                do {
+                    let filed = try await session.context.access.create(
+                        identity: session.identity, connection: session.connection.name, statement: statement, duration: AccessRequestStore.gatewayFiledDuration,
+                        reason: "requested by the gateway: \(reason)", rule: rule, requirement: requirement)
+                    message = "\(commandClass) needs approval (\(rule)): \(reason); approval needed: access request \(filed.id) is pending "
+                        + "(an approver runs `\(filed.approveCommand)`), then run the command again"
+                } catch {
+                    message = "\(commandClass) needs approval (\(rule)): \(reason); the access request could not be filed (\(error)); "
+                        + "ask with `auditctl access request --connection \(session.connection.name)`"
+                }
+                return .refused(message: message, exitStatus: 126)
+            }.recover { _ in unrecorded }
         }
     }
+
 
     /// Ends the channel without the server: the request "succeeds" (so the client shows what
     /// follows), the message goes to standard error, then the exit status and close.

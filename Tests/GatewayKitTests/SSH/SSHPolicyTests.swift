@@ -17,6 +17,14 @@ final class SSHPolicyTests {
               protocols: [ssh]
               classes: [exec]
               objects: ["touch *"]
+          - name: directories-need-approval
+            effect: require_approval
+            reason: "new directories on web hosts need a lead's approval"
+            approvers: { groups: [leads] }
+            match:
+              protocols: [ssh]
+              classes: [exec]
+              objects: ["mkdir *"]
           - name: developers
             effect: allow
             match:
@@ -48,5 +56,40 @@ final class SSHPolicyTests {
         let decision = try gateway.waitForEvent(["--type", "policy.decision", "--connection", "web-1"]) { $0.field("statement") as? String == "touch \(denied)" }
         #expect(decision.field("rule") as? String == "no-touching")
         #expect(decision.field("decision") as? String == "deny")
+    }
+
+    @Test func anExecThatNeedsApprovalFilesARequestAndRunsOnceApproved() throws {
+        let alice = try gateway.token("alice")
+        let lead = try gateway.token("lee", groups: ["leads"])
+        let directory = "/tmp/agw-ssh-approval-\(UUID().uuidString.prefix(8))"
+        let command = "mkdir \(directory)"
+
+        let refused = try gateway.run("web-1", token: alice, command)
+        #expect(refused.status == 126, "stderr: \(refused.stderr)")
+        #expect(refused.stderr.contains("needs approval (directories-need-approval)"), "stderr: \(refused.stderr)")
+        #expect(refused.stderr.contains("approval needed: access request ar-"), "stderr: \(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory), "the command must not have run before approval")
+        let id = try #require(refused.stderr.range(of: #"ar-[0-9a-f]{8}"#, options: .regularExpression).map { String(refused.stderr[$0]) })
+
+        // A retry finds the same request instead of filing another.
+        let retried = try gateway.run("web-1", token: alice, command)
+        #expect(retried.status == 126 && retried.stderr.contains(id), "stderr: \(retried.stderr)")
+
+        // The requester cannot approve; a lead can, and then the command runs.
+        let approver = { (token: String) in
+            try ChildProcess.run("auditctl", ["access", "approve", id], environment: ["AUDIT_SERVER": self.gateway.adminServer, "AUDIT_TOKEN": token])
+        }
+        #expect(try approver(alice).status == 3)
+        let approved = try approver(lead)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        let granted = try gateway.run("web-1", token: alice, command)
+        #expect(granted.status == 0, "stderr: \(granted.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory), "the approved command ran on the server")
+        try? FileManager.default.removeItem(atPath: directory)
+
+        let requested = try gateway.events(["--type", "access.requested"]).filter { $0.field("statement") as? String == command }
+        #expect(requested.count == 1, "one request for the command, however often it was retried: \(requested)")
+        let ran = try gateway.waitForEvent(["--type", "command", "--connection", "web-1"]) { $0.field("statement") as? String == command }
+        #expect(ran.field("grant") as? String == id, "the command event names the grant: \(ran)")
     }
 }
