@@ -131,6 +131,26 @@ struct AsciicastCodecTests {
         }
     }
 
+    /// Large chunks that string matching cannot shorten (base64 of random bytes) are stored,
+    /// text that repeats itself is compressed; both are gzip that reads back as it was.
+    @Test func largeChunksThatDoNotCompressAreStored() throws {
+        var rng = SplitMix(state: 5)
+        let random = Data((0..<600_000).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let base64 = Array(random.base64EncodedData(options: .lineLength76Characters))
+        let text = Array((0..<20_000).map { "drwxr-xr-x  2 root root 4096 Nov 27 21:17 directory-\($0 % 300)\r\n" }.joined().utf8)
+        let directory = try StoreTestDirectory()
+        // A smaller chunk is compressed whatever it holds: the recorder is not behind.
+        for (input, stored, percent) in [(base64, true, 101), (text, false, 20), (Array(base64.prefix(200_000)), false, 80)] {
+            #expect(try RecordingWriter.stores(ByteBuffer(bytes: input)) == stored)
+            let compressed = try RecordingWriter.compress(ByteBuffer(bytes: input))
+            #expect(compressed.readableBytes < input.count * percent / 100, "\(compressed.readableBytes) of \(input.count) bytes")
+            #expect(!stored || compressed.readableBytes > input.count, "stored: \(compressed.readableBytes) of \(input.count) bytes")
+            let file = directory.file("chunk.gz")
+            try Data(compressed.readableBytesView).write(to: URL(fileURLWithPath: file))
+            #expect(try RecordingTests.gunzip(file) == String(decoding: input, as: UTF8.self), "gzip -d reads it back")
+        }
+    }
+
     /// Output given as bytes, large enough to be split into several events and chunks,
     /// reads back as the decoded text.
     @Test func bytesRecordedReadBackAsTheirText() async throws {
