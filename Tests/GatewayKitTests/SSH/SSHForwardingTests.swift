@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-/// Port forwarding through the gateway with the real OpenSSH client: `ssh -L` to a web server
-/// on loopback, as the policy allows or denies it, and `ssh -R`, refused unless a rule names
-/// the remote port by object.
+/// Port forwarding through the gateway with the real OpenSSH client: `ssh -L`, `ssh -D`
+/// (SOCKS) and `ssh -W` (ProxyJump) to a web server on loopback, as the policy allows or
+/// denies each destination, and `ssh -R`, refused unless a rule names the remote port by object.
 @Suite("SSH port forwarding", .serialized)
 final class SSHForwardingTests {
     let gateway: SSHGateway
@@ -132,6 +132,59 @@ final class SSHForwardingTests {
         #expect(decision.field("object") as? String == "localhost:\(webPort)")
         #expect(decision.field("reason") as? String == "forward to 127.0.0.1, not by host name")
         #expect(try gateway.events(["--type", "command", "--subject", "bob"]).isEmpty, "a denied forward is no command")
+    }
+
+    @Test func aDynamicForwardDecidesAndAuditsEachDestination() throws {
+        let socks = TestServers.freePort()
+        let client = try gateway.start("web-1", token: try gateway.token("dora"), extra: ["-N", "-o", "ExitOnForwardFailure=yes", "-D", "127.0.0.1:\(socks)"])
+        defer {
+            client.signal(SIGTERM)
+            _ = client.wait(timeout: 15)
+        }
+        try Self.waitForListener(socks, process: client)
+        /// curl through the SOCKS proxy, the destination named as given (resolved by the far end).
+        func fetch(host: String) throws -> (status: Int32, body: Data) {
+            let output = site.file("socks-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            let curl = try ChildProcess.run(path: "/usr/bin/curl", ["-sS", "--max-time", "20", "--socks5-hostname", "127.0.0.1:\(socks)", "-o", output,
+                                                                    "http://\(host):\(webPort)/file.txt"], timeout: 30)
+            return (curl.status, (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data())
+        }
+
+        let allowed = try fetch(host: "127.0.0.1")
+        #expect(allowed.status == 0 && allowed.body == content, "the file arrives intact through ssh -D (\(allowed.body.count) of \(content.count) bytes)")
+        let command = try gateway.waitForEvent(["--type", "command", "--subject", "dora"]) { $0.field("class") as? String == "forward" }
+        #expect(command.field("statement") as? String == "direct-tcpip 127.0.0.1:\(webPort)")
+        #expect(command.field("rule") as? String == "developers")
+
+        // The next destination of the same proxy is decided on its own: by name, it is denied.
+        let denied = try fetch(host: "localhost")
+        #expect(denied.status != 0 && denied.body.isEmpty, "curl must not get through to a denied destination")
+        let decision = try gateway.waitForEvent(["--type", "policy.decision", "--subject", "dora"]) { $0.field("class") as? String == "forward" }
+        #expect(decision.field("object") as? String == "localhost:\(webPort)")
+        #expect(decision.field("rule") as? String == "no-forwarding-by-name")
+    }
+
+    @Test func stdioForwardingAsProxyJumpUsesIsDecidedAndAudited() throws {
+        // `ssh -W host:port` (what ProxyJump runs) relays its standard input and output.
+        let token = try gateway.token("erin")
+        let client = try ChildProcess.start(path: "/usr/bin/env", ["sshpass"] + gateway.sshArguments("web-1", ["-W", "127.0.0.1:\(webPort)"]),
+                                            environment: ["SSHPASS": token], input: true)
+        client.send("GET /file.txt HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        let status = client.wait(timeout: 30)
+        #expect(status == 0, "ssh -W ends when the web server closes: \(client.stderr)")
+        #expect(client.stdout.hasPrefix("HTTP/1.0 200"), "\(client.stdout.prefix(200))")
+        #expect(client.stdout.hasSuffix("line 39999 of the forwarded file\n"), "the whole file came back through -W")
+        let command = try gateway.waitForEvent(["--type", "command", "--subject", "erin"]) { $0.field("class") as? String == "forward" }
+        #expect(command.field("forward") as? String == "direct-tcpip")
+        #expect(command.field("statement") as? String == "direct-tcpip 127.0.0.1:\(webPort)")
+
+        let refused = try ChildProcess.run(path: "/usr/bin/env", ["sshpass"] + gateway.sshArguments("web-1", ["-W", "localhost:\(webPort)"]),
+                                           environment: ["SSHPASS": token], timeout: 30)
+        #expect(refused.status == 255, "ssh -W to a denied destination fails: \(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        let decision = try gateway.waitForEvent(["--type", "policy.decision", "--subject", "erin"]) { $0.field("class") as? String == "forward" }
+        #expect(decision.field("rule") as? String == "no-forwarding-by-name")
     }
 
     @Test func aRemoteForwardIsRefusedUnlessARuleNamesIt() throws {
