@@ -122,7 +122,7 @@ struct SessionTreeText {
     }
 
     private func tokenLabel(_ token: SessionTree.TokenNode) -> String {
-        var text = "token " + shortID(token.jti)
+        var text = (token.kind == "ssh_certificate" ? "ssh certificate " : "token ") + shortID(token.jti)
         if let actor = token.actor { text += " " + actor }
         var notes: [String] = []
         if token.exchangedAt == nil { notes.append("root token") }

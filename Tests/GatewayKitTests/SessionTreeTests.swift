@@ -126,6 +126,29 @@ struct SessionTreeTests {
         #expect(builder.knows(token: "oidc-carol") && !builder.knows(token: "oidc-alice"))
     }
 
+    @Test func anSSHCertificateHangsUnderTheTokenThatAskedForIt() throws {
+        // `auditctl ssh-cert` with the etl token: the certificate is recorded as token.issued,
+        // and a session that logs in with it carries the certificate's id as its token.
+        let issued = Self.event(.tokenIssued, at: 35, subject: "alice", actors: ["etl"], token: "tok-etl", fields: [
+            "kind": "ssh_certificate", "certificate_id": "ssh-cert-77", "serial": "77", "parent_token_id": "tok-etl",
+            "expires": .string(TimeArgument.format(Self.t0.addingTimeInterval(35 + 600))),
+        ])
+        let otherIssue = Self.event(.tokenIssued, at: 36, subject: "alice", token: "oidc-alice", fields: ["kind": "dev_token"])
+        let ssh = Self.session("ssh-cert", token: "ssh-cert-77", actors: ["etl"], at: 45, commands: 1)
+        let builder = SessionTreeBuilder(subject: "alice", exchanges: Self.exchanges + Self.records([issued, otherIssue], from: 10),
+                                         sessions: Self.sessions + [ssh])
+        let tree = try #require(builder.build())
+        #expect(tree.tokens.map(\.jti) == ["oidc-alice"], "no root of its own for the certificate")
+        let etl = try #require(tree.tokens.first?.children.first)
+        #expect(etl.children.map(\.jti) == ["ssh-cert-77", "tok-loader"], "beside the token exchanged from etl, in the order they were first seen")
+        let certificate = try #require(etl.children.first)
+        #expect(certificate.kind == "ssh_certificate" && certificate.parentTokenID == "tok-etl")
+        #expect(certificate.actors == ["etl"] && certificate.depth == 1)
+        #expect(certificate.exchangedAt == Self.t0.addingTimeInterval(35) && certificate.expires == Self.t0.addingTimeInterval(35 + 600))
+        #expect(certificate.sessions.map(\.session.id) == ["ssh-cert"])
+        #expect(builder.sessionIDs(token: "tok-etl")?.sorted() == ["pg-etl", "pg-loader", "ssh-cert"])
+    }
+
     @Test func tokenScopeIsThatTokensSubtree() throws {
         let builder = Self.builder()
         let tree = try #require(builder.build(token: "tok-etl", commands: Self.allCommands))

@@ -69,7 +69,7 @@ enum SessionTreeRoutes {
         }
 
         var exchanges: [AuditRecord] = []
-        var query = AuditQuery(subject: rootSubject, types: [.tokenExchanged], limit: AuditQuery.maxLimit)
+        var query = AuditQuery(subject: rootSubject, types: [.tokenExchanged, .tokenIssued], limit: AuditQuery.maxLimit)
         while true {
             let page = try await store.events(query)
             exchanges += page

@@ -37,7 +37,8 @@ public struct SessionTree: Sendable, Hashable, Codable {
         public var depth = 0
         /// The actor this token was minted for (nil for root tokens).
         public var actor: String?
-        /// When the exchange was recorded; nil for a token without a `token.exchanged` event.
+        /// When the exchange (or the certificate's issue) was recorded; nil for a token without
+        /// a `token.exchanged` event.
         public var exchangedAt: Date?
         public var expires: Date?
         /// Connections the token is limited to; nil = not limited (or not known, for root tokens).
@@ -46,6 +47,9 @@ public struct SessionTree: Sendable, Hashable, Codable {
         public var leaseSeconds: Int?
         /// `revoked`, `lease_expired`, … when known; nil says nothing either way.
         public var status: String?
+        /// `ssh_certificate` for an SSH user certificate the gateway issued from its parent
+        /// token (its id is the certificate's, `cert-SERIAL`); nil for a token.
+        public var kind: String?
         /// Sessions opened with this token, oldest first.
         public var sessions: [SessionNode] = []
         /// Tokens exchanged from this one, oldest first.

@@ -2,10 +2,12 @@ import AuditCore
 import Foundation
 
 /// Builds a ``SessionTree`` from what the trail holds for one subject: its `token.exchanged`
-/// records, its sessions and (per session) its `command` records. Pure: no store, no clock.
+/// records and the `token.issued` records of the SSH certificates it was issued, its
+/// sessions and (per session) its `command` records. Pure: no store, no clock.
 ///
 /// Where a token hangs:
-/// - an exchanged token under its `parent_token_id`;
+/// - an exchanged token, or an SSH certificate, under its `parent_token_id` (the token that
+///   asked for it);
 /// - a token without a `token.exchanged` event (the session's token, or a parent named by an
 ///   exchange) directly under the subject, as a root token; its chain and depth come from
 ///   its sessions, else from a token exchanged from it, minus that token's actor;
@@ -27,7 +29,8 @@ public struct SessionTreeBuilder: Sendable {
     private var sessionsWithoutToken: [SessionRecord] = []
 
     /// - Parameters:
-    ///   - exchanges: `token.exchanged` records; others, and those of other subjects, are ignored.
+    ///   - exchanges: `token.exchanged` records and SSH certificates' `token.issued` records;
+    ///     others, and those of other subjects, are ignored.
     ///   - sessions: the subject's sessions, in any order; those of other subjects are ignored.
     public init(subject: String, exchanges: [AuditRecord], sessions: [SessionRecord]) {
         self.subject = subject
@@ -38,9 +41,21 @@ public struct SessionTreeBuilder: Sendable {
 
         for record in exchanges.sorted(by: { $0.seq < $1.seq }) {
             let event = record.event
-            guard event.type == .tokenExchanged, event.subject == subject, let jti = event.tokenID, tokens[jti] == nil else { continue }
-            tokens[jti] = Self.exchangedToken(jti, event)
-            seen(jti, at: event.time)
+            guard event.subject == subject else { continue }
+            let token: SessionTree.TokenNode
+            switch event.type {
+            case .tokenExchanged:
+                guard let jti = event.tokenID else { continue }
+                token = Self.exchangedToken(jti, event)
+            case .tokenIssued where event.fields[SSHCertificateIssuer.Field.kind]?.stringValue == SSHCertificateIssuer.Field.sshCertificate:
+                guard let jti = event.fields[SSHCertificateIssuer.Field.certificateID]?.stringValue else { continue }
+                token = Self.certificateToken(jti, event)
+            default:
+                continue
+            }
+            guard tokens[token.jti] == nil else { continue }
+            tokens[token.jti] = token
+            seen(token.jti, at: event.time)
         }
         for session in sessions.sorted(by: { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }) where session.subject == subject {
             guard let jti = session.tokenID else {
@@ -54,7 +69,7 @@ public struct SessionTreeBuilder: Sendable {
             seen(jti, at: session.startedAt)
         }
         // Parents known only because a token was exchanged from them.
-        for (jti, token) in tokens.sorted(by: { $0.key < $1.key }) {
+        for (_, token) in tokens.sorted(by: { $0.key < $1.key }) {
             guard let parent = token.parentTokenID else { continue }
             if tokens[parent] == nil {
                 let actors = Array(token.actors.dropFirst())
@@ -164,6 +179,22 @@ public struct SessionTreeBuilder: Sendable {
             expires: fields[TokenLedger.Field.expires]?.stringValue.flatMap(TimeArgument.parseAbsolute),
             connections: fields[TokenLedger.Field.connections]?.arrayValue.map { $0.compactMap(\.stringValue) },
             leaseSeconds: wholeSeconds(fields[TokenLedger.Field.leaseSeconds])
+        )
+    }
+
+    /// An SSH certificate as a token: issued from (and so hung under) the caller's token, with
+    /// the caller's actor chain, which sessions that log in with it carry.
+    private static func certificateToken(_ jti: String, _ event: AuditEvent) -> SessionTree.TokenNode {
+        let fields = event.fields
+        return SessionTree.TokenNode(
+            jti: jti,
+            parentTokenID: fields[TokenLedger.Field.parentTokenID]?.stringValue,
+            actors: event.actors,
+            depth: event.actors.count,
+            exchangedAt: event.time,
+            expires: fields[TokenLedger.Field.expires]?.stringValue.flatMap(TimeArgument.parseAbsolute),
+            connections: fields[TokenLedger.Field.connections]?.arrayValue.map { $0.compactMap(\.stringValue) },
+            kind: SSHCertificateIssuer.Field.sshCertificate
         )
     }
 

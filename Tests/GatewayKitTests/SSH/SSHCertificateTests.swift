@@ -86,6 +86,22 @@ final class SSHCertificateTests {
         #expect(record.field("parent_token_id") as? String != nil)
         #expect(record.field("expires") as? String != nil)
         #expect(!(try gateway.auditctl(["events", "search", "--json", "--limit", "10000"])).stdout.contains(token))
+
+        // The delegation tree shows the certificate under the token that asked for it, holding the session.
+        let tree = try gateway.auditctl(["sessions", "tree", "--subject", "alice", "--json"])
+        #expect(tree.status == 0, "sessions tree: \(tree.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(tree.stdout.utf8)) as? [String: Any])
+        func nodes(_ list: Any?) -> [[String: Any]] {
+            let list = list as? [[String: Any]] ?? []
+            return list + list.flatMap { nodes($0["children"]) }
+        }
+        let node = try #require(nodes(object["tokens"]).first { $0["jti"] as? String == tokenID }, "\(tree.stdout)")
+        #expect(node["kind"] as? String == "ssh_certificate")
+        #expect(node["parentTokenID"] as? String == record.field("parent_token_id") as? String)
+        let sessions = (node["sessions"] as? [[String: Any]] ?? []).compactMap { ($0["session"] as? [String: Any])?["id"] as? String }
+        #expect(sessions.contains(session), "\(tree.stdout)")
+        let drawn = try gateway.auditctl(["sessions", "tree", "--subject", "alice", "--wide"])
+        #expect(drawn.stdout.contains("ssh certificate \(tokenID)"), "\(drawn.stdout)")
     }
 
     @Test func aTokenLimitedToConnectionsGetsThemAsPrincipals() throws {
