@@ -24,6 +24,10 @@ import SQLite3
 /// rows from memory; events it was not given (after a restart, or when it fell far behind)
 /// are read back from their bodies.
 ///
+/// The session, subject and connection of each row are ids into `names` (each distinct text
+/// stored once), so their three indexes hold integers: with the texts themselves they cost
+/// about a third of the store's CPU per event (string comparisons and three times the pages).
+///
 /// Everything here is derived: the file can be deleted at any time and is rebuilt from
 /// `events` on the next open. Each step is one transaction over a contiguous range and also
 /// records the hash of its last event, so a lookup file that does not match its store (ahead
@@ -45,6 +49,8 @@ final class EventIndexer: Sendable {
     /// The last event reflected in `event_lookup` and `sessions`.
     private let indexed = Atomic<Int64>(0)
     private let schedule = Mutex(Schedule())
+    /// Ids of the texts in `names`, as far as this process has looked them up.
+    private let names = Mutex(NameCache())
 
     /// A committed event's lookup columns, as the writer hands them over: spans of the
     /// event's encoded buffer (no copy of the event itself).
@@ -83,8 +89,16 @@ final class EventIndexer: Sendable {
     /// from the store when their turn comes.
     static let maxHanded = 65_536
 
+    /// Texts interned in `names`, by text. Only the indexer's connection reads or fills it,
+    /// inside its transactions; a step that fails forgets it (its new names rolled back).
+    private struct NameCache {
+        var ids: [String: Int64] = [:]
+        /// Beyond this many texts (session ids accumulate) the cache starts again.
+        static let capacity = 100_000
+    }
+
     /// The layout of the lookup tables; a file with another is rebuilt.
-    static let layoutVersion = "2"
+    static let layoutVersion = "3"
 
     /// Opens (or creates) the lookup file beside the store at `storePath`; the store file
     /// must already exist.
@@ -106,23 +120,25 @@ final class EventIndexer: Sendable {
                 try db.execute(sql: """
                     DROP TABLE IF EXISTS main.event_lookup;
                     DROP TABLE IF EXISTS main.sessions;
+                    DROP TABLE IF EXISTS main.names;
                     DELETE FROM main.lookup_meta;
                     INSERT INTO main.lookup_meta(key, value) VALUES ('layout', '\(Self.layoutVersion)');
                     """)
             }
             try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS main.names(id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);
                 CREATE TABLE IF NOT EXISTS main.event_lookup(
                     seq INTEGER PRIMARY KEY,
-                    session_id TEXT,
-                    subject TEXT,
-                    connection TEXT,
+                    session_ref INTEGER,
+                    subject_ref INTEGER,
+                    connection_ref INTEGER,
                     type TEXT NOT NULL,
                     actors TEXT NOT NULL,
                     protocol TEXT
                 );
-                CREATE INDEX IF NOT EXISTS main.event_lookup_session ON event_lookup(session_id);
-                CREATE INDEX IF NOT EXISTS main.event_lookup_subject ON event_lookup(subject);
-                CREATE INDEX IF NOT EXISTS main.event_lookup_connection ON event_lookup(connection);
+                CREATE INDEX IF NOT EXISTS main.event_lookup_session ON event_lookup(session_ref);
+                CREATE INDEX IF NOT EXISTS main.event_lookup_subject ON event_lookup(subject_ref);
+                CREATE INDEX IF NOT EXISTS main.event_lookup_connection ON event_lookup(connection_ref);
                 CREATE TABLE IF NOT EXISTS main.sessions(
                     id TEXT PRIMARY KEY NOT NULL,
                     started_us INTEGER NOT NULL,
@@ -165,10 +181,11 @@ final class EventIndexer: Sendable {
             } else {
                 logger.warning("audit lookup tables do not match the store; rebuilding them", metadata: ["path": "\(path)", "lookupSeq": "\(seq)", "storeSeq": "\(lastSeq)"])
                 try db.inTransaction(.deferred) {
-                    try db.execute(sql: "DELETE FROM main.event_lookup; DELETE FROM main.sessions; DELETE FROM main.lookup_meta WHERE key <> 'layout'")
+                    try db.execute(sql: "DELETE FROM main.event_lookup; DELETE FROM main.sessions; DELETE FROM main.names; DELETE FROM main.lookup_meta WHERE key <> 'layout'")
                     return .commit
                 }
                 indexed.store(0, ordering: .releasing)
+                names.withLock { $0.ids = [:] }
             }
             try catchUp(db, to: lastSeq)
         }
@@ -258,64 +275,102 @@ final class EventIndexer: Sendable {
             return taken
         }
         let range: StatementArguments = [from, upTo]
-        try db.inTransaction(.deferred) {
-            if entries.first?.seq == from + 1, entries.count == Int(upTo - from) {
-                try insertLookup(db, entries)
-            } else {
+        do {
+            try db.inTransaction(.deferred) {
+                try insertRows(db, entries: entries, from: from, upTo: upTo)
+                try updateSessions(db, range: range)
                 try db.execute(sql: """
-                    INSERT INTO main.event_lookup(seq, session_id, subject, connection, type, actors, protocol)
-                    SELECT seq, json_extract(body, '$.session_id'), json_extract(body, '$.subject'), json_extract(body, '$.connection'),
-                           json_extract(body, '$.type'), json_extract(body, '$.actors'), json_extract(body, '$.protocol')
-                    FROM store.events WHERE seq > ? AND seq <= ?
-                    """, arguments: range)
+                    INSERT OR REPLACE INTO main.lookup_meta(key, value) SELECT 'last_hash', hash FROM store.events WHERE seq = ?
+                    """, arguments: [upTo])
+                return .commit
             }
-            // Session upkeep reads the narrow lookup rows just written, and `events` only for
-            // the rare start and end.
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO main.sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
-                SELECT l.session_id, e.time_us, l.subject, l.actors, json_extract(e.body, '$.token_id'), l.connection, l.protocol,
-                       json_extract(e.body, '$.fields.\(AuditField.clientAddress)'), 0, l.seq
-                FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
-                WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionStart.rawValue)' AND l.session_id IS NOT NULL
-                """, arguments: range)
-            try db.execute(sql: """
-                UPDATE main.sessions SET command_count = command_count + counted.n
-                FROM (SELECT session_id, count(*) AS n FROM main.event_lookup
-                      WHERE seq > ? AND seq <= ? AND type = '\(AuditEventType.command.rawValue)' AND session_id IS NOT NULL
-                      GROUP BY session_id) AS counted
-                WHERE sessions.id = counted.session_id
-                """, arguments: range)
-            try db.execute(sql: """
-                UPDATE main.sessions SET ended_us = ended.time_us, end_reason = json_extract(ended.body, '$.fields.\(AuditField.reason)'), end_seq = ended.seq
-                FROM (SELECT l.session_id, e.time_us, e.body, e.seq FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
-                      WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionEnd.rawValue)' AND l.session_id IS NOT NULL) AS ended
-                WHERE sessions.id = ended.session_id AND sessions.ended_us IS NULL
-                """, arguments: range)
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO main.lookup_meta(key, value) SELECT 'last_hash', hash FROM store.events WHERE seq = ?
-                """, arguments: [upTo])
-            return .commit
+        } catch {
+            names.withLock { $0.ids = [:] }  // names it added are rolled back
+            throw error
         }
         indexed.store(upTo, ordering: .releasing)
     }
 
+    /// The `event_lookup` rows of `(from, upTo]`: from the handed-over entries when they cover
+    /// the range, else from the stored bodies.
+    private func insertRows(_ db: Database, entries: [Entry], from: Int64, upTo: Int64) throws {
+        if entries.first?.seq == from + 1, entries.count == Int(upTo - from) {
+            try insertLookup(db, entries)
+            return
+        }
+        let range: StatementArguments = [from, upTo]
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO main.names(value)
+            SELECT value FROM (SELECT json_extract(body, '$.session_id') AS value FROM store.events WHERE seq > ?1 AND seq <= ?2
+                               UNION SELECT json_extract(body, '$.subject') FROM store.events WHERE seq > ?1 AND seq <= ?2
+                               UNION SELECT json_extract(body, '$.connection') FROM store.events WHERE seq > ?1 AND seq <= ?2)
+            WHERE value IS NOT NULL
+            """, arguments: range)
+        try db.execute(sql: """
+            INSERT INTO main.event_lookup(seq, session_ref, subject_ref, connection_ref, type, actors, protocol)
+            SELECT seq, (SELECT id FROM main.names WHERE value = json_extract(body, '$.session_id')),
+                   (SELECT id FROM main.names WHERE value = json_extract(body, '$.subject')),
+                   (SELECT id FROM main.names WHERE value = json_extract(body, '$.connection')),
+                   json_extract(body, '$.type'), json_extract(body, '$.actors'), json_extract(body, '$.protocol')
+            FROM store.events WHERE seq > ?1 AND seq <= ?2
+            """, arguments: range)
+    }
+
+    /// Session upkeep for `range`: reads the narrow lookup rows just written, and `events`
+    /// only for the rare start and end.
+    private func updateSessions(_ db: Database, range: StatementArguments) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO main.sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
+            SELECT sn.value, e.time_us, su.value, l.actors, json_extract(e.body, '$.token_id'), cn.value, l.protocol,
+                   json_extract(e.body, '$.fields.\(AuditField.clientAddress)'), 0, l.seq
+            FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq JOIN main.names sn ON sn.id = l.session_ref
+                 LEFT JOIN main.names su ON su.id = l.subject_ref LEFT JOIN main.names cn ON cn.id = l.connection_ref
+            WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionStart.rawValue)'
+            """, arguments: range)
+        try db.execute(sql: """
+            UPDATE main.sessions SET command_count = command_count + counted.n
+            FROM (SELECT sn.value AS session_id, count(*) AS n FROM main.event_lookup l JOIN main.names sn ON sn.id = l.session_ref
+                  WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.command.rawValue)'
+                  GROUP BY l.session_ref) AS counted
+            WHERE sessions.id = counted.session_id
+            """, arguments: range)
+        try db.execute(sql: """
+            UPDATE main.sessions SET ended_us = ended.time_us, end_reason = json_extract(ended.body, '$.fields.\(AuditField.reason)'), end_seq = ended.seq
+            FROM (SELECT sn.value AS session_id, e.time_us, e.body, e.seq FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
+                  JOIN main.names sn ON sn.id = l.session_ref
+                  WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionEnd.rawValue)') AS ended
+            WHERE sessions.id = ended.session_id AND sessions.ended_us IS NULL
+            """, arguments: range)
+    }
+
     private static let insertLookupSQL = """
-        INSERT INTO main.event_lookup(seq, session_id, subject, connection, type, actors, protocol) VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO main.event_lookup(seq, session_ref, subject_ref, connection_ref, type, actors, protocol) VALUES (?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts the lookup rows of handed-over events, binding their columns in place.
     private func insertLookup(_ db: Database, _ entries: [Entry]) throws {
         let handle = try db.cachedStatement(sql: Self.insertLookupSQL).sqliteStatement
+        var cache = names.withLock { cache in
+            defer { cache.ids = [:] }
+            return cache
+        }
+        defer {
+            if cache.ids.count > NameCache.capacity { cache.ids = [:] }
+            names.withLock { $0 = cache }
+        }
         for entry in entries {
+            let session = try nameID(db, entry.bytes, entry.sessionID, cache: &cache)
+            let subject = try nameID(db, entry.bytes, entry.subject, cache: &cache)
+            let connection = try nameID(db, entry.bytes, entry.connection, cache: &cache)
             let code = entry.bytes.withUnsafeBufferPointer { bytes -> Int32 in
                 defer {
                     sqlite3_reset(handle)
                     sqlite3_clear_bindings(handle)
                 }
                 sqlite3_bind_int64(handle, 1, entry.seq)
-                SQLiteText.bind(handle, 2, bytes, entry.sessionID)
-                SQLiteText.bind(handle, 3, bytes, entry.subject)
-                SQLiteText.bind(handle, 4, bytes, entry.connection)
+                Self.bind(handle, 2, session)
+                Self.bind(handle, 3, subject)
+                Self.bind(handle, 4, connection)
                 SQLiteText.bind(handle, 5, bytes, entry.type)
                 SQLiteText.bind(handle, 6, bytes, entry.actors)
                 SQLiteText.bind(handle, 7, bytes, entry.protocol)
@@ -326,5 +381,25 @@ final class EventIndexer: Sendable {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: Self.insertLookupSQL)
             }
         }
+    }
+
+    private static func bind(_ handle: OpaquePointer, _ index: Int32, _ id: Int64?) {
+        if let id { sqlite3_bind_int64(handle, index, id) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    /// The id of the text at `span` in `names`, added if new; nil for no text.
+    private func nameID(_ db: Database, _ bytes: [UInt8], _ span: EncodedEvent.Span?, cache: inout NameCache) throws -> Int64? {
+        guard let span else { return nil }
+        let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[span.start..<span.start + span.count]), as: UTF8.self) }
+        if let id = cache.ids[text] { return id }
+        let id: Int64
+        if let known = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM main.names WHERE value = ?"), arguments: [text]) {
+            id = known
+        } else {
+            try db.cachedStatement(sql: "INSERT INTO main.names(value) VALUES (?)").execute(arguments: [text])
+            id = db.lastInsertedRowID
+        }
+        cache.ids[text] = id
+        return id
     }
 }

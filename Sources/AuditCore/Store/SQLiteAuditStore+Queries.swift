@@ -15,8 +15,9 @@ extension SQLiteAuditStore {
     }
 
     /// The query's SQL. Filters on session, subject, actor, connection, protocol and type go
-    /// through `event_lookup` (see ``EventIndexer``); every query stops at `indexedSeq`, the last
-    /// event the lookup covers, so filtered and unfiltered answers agree.
+    /// through `event_lookup` (see ``EventIndexer``; session, subject and connection as ids of
+    /// `names`); every query stops at `indexedSeq`, the last event the lookup covers, so
+    /// filtered and unfiltered answers agree.
     static func eventsSQL(_ query: AuditQuery, indexedSeq: Int64) -> (String, StatementArguments) {
         let useLookup = query.subject != nil || query.actor != nil || query.connection != nil || query.protocol != nil
             || query.sessionID != nil || query.types != nil
@@ -25,7 +26,7 @@ extension SQLiteAuditStore {
         var clauses: [String] = ["\(seq) <= ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [indexedSeq]
         if let subject = query.subject {
-            clauses.append("l.subject = ?")
+            clauses.append("l.subject_ref = (SELECT id FROM lookup.names WHERE value = ?)")
             arguments.append(subject)
         }
         if let actor = query.actor {
@@ -33,7 +34,7 @@ extension SQLiteAuditStore {
             arguments.append(actorPattern(actor))
         }
         if let connection = query.connection {
-            clauses.append("l.connection = ?")
+            clauses.append("l.connection_ref = (SELECT id FROM lookup.names WHERE value = ?)")
             arguments.append(connection)
         }
         if let proto = query.protocol {
@@ -41,7 +42,7 @@ extension SQLiteAuditStore {
             arguments.append(proto)
         }
         if let sessionID = query.sessionID {
-            clauses.append("l.session_id = ?")
+            clauses.append("l.session_ref = (SELECT id FROM lookup.names WHERE value = ?)")
             arguments.append(sessionID)
         }
         if let text = query.text, !text.isEmpty {
