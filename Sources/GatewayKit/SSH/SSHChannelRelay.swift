@@ -294,7 +294,8 @@ final class SSHChannelRelay: @unchecked Sendable {
         let found = lines.feed(buffer.readableBytesView)
         if let recordingID, !secret {
             let bytes = inputBytes.next(buffer)
-            if bytes.readableBytes > 0 { enqueueTerminal(.input(recording: recordingID, bytes)) }
+            // A copy of its own, as for output (see deliver).
+            if bytes.readableBytes > 0 { enqueueTerminal(.input(recording: recordingID, ByteBuffer(bytes: bytes.readableBytesView))) }
         }
         for line in found {
             session.countCommand()
