@@ -11,11 +11,10 @@ import SQLite3
 /// Derives the store's lookup data from `events`, in bulk, in a database file of its own
 /// (`<store>-lookup`) written from a connection and a thread of its own.
 ///
-/// The writer's transaction inserts only the `events` row (primary key and time index, both
-/// appended at the right edge of their B-trees). Indexing by session, subject, connection
-/// and type, and the `sessions` table, would dirty one page per concurrent session in every
-/// commit, so they live in `event_lookup` and `sessions` and are brought up to date in large
-/// steps: when enough events are waiting, on the store's timer, before every query, and on
+/// The writer's transaction inserts only the `events` row, appended at the right edge of its
+/// B-tree. Indexing by time, session, subject, connection and type, and the `sessions`
+/// table, would dirty more pages in every commit (one per concurrent session for some), so
+/// they live in `event_lookup` and `sessions` and are brought up to date in large steps: when enough events are waiting, on the store's timer, before every query, and on
 /// open and close. Being another file, the lookup has its own write lock, so a step runs
 /// beside the writer's commits instead of between them (measured at a third of the writer's
 /// time when it ran on the writer's connection).
@@ -56,6 +55,7 @@ final class EventIndexer: Sendable {
     /// event's encoded buffer (no copy of the event itself).
     struct Entry: Sendable {
         var seq: Int64
+        var timeMicroseconds: Int64
         var bytes: [UInt8]
         var sessionID: EncodedEvent.Span?
         var subject: EncodedEvent.Span?
@@ -66,6 +66,7 @@ final class EventIndexer: Sendable {
 
         init(seq: Int64, _ encoded: EncodedEvent) {
             self.seq = seq
+            timeMicroseconds = encoded.timeMicroseconds
             bytes = encoded.bytes
             sessionID = encoded.sessionID
             subject = encoded.subject
@@ -98,7 +99,7 @@ final class EventIndexer: Sendable {
     }
 
     /// The layout of the lookup tables; a file with another is rebuilt.
-    static let layoutVersion = "3"
+    static let layoutVersion = "4"
 
     /// Opens (or creates) the lookup file beside the store at `storePath`; the store file
     /// must already exist.
@@ -129,6 +130,7 @@ final class EventIndexer: Sendable {
                 CREATE TABLE IF NOT EXISTS main.names(id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);
                 CREATE TABLE IF NOT EXISTS main.event_lookup(
                     seq INTEGER PRIMARY KEY,
+                    time_us INTEGER NOT NULL,
                     session_ref INTEGER,
                     subject_ref INTEGER,
                     connection_ref INTEGER,
@@ -136,6 +138,7 @@ final class EventIndexer: Sendable {
                     actors TEXT NOT NULL,
                     protocol TEXT
                 );
+                CREATE INDEX IF NOT EXISTS main.event_lookup_time ON event_lookup(time_us);
                 CREATE INDEX IF NOT EXISTS main.event_lookup_session ON event_lookup(session_ref);
                 CREATE INDEX IF NOT EXISTS main.event_lookup_subject ON event_lookup(subject_ref);
                 CREATE INDEX IF NOT EXISTS main.event_lookup_connection ON event_lookup(connection_ref);
@@ -307,8 +310,8 @@ final class EventIndexer: Sendable {
             WHERE value IS NOT NULL
             """, arguments: range)
         try db.execute(sql: """
-            INSERT INTO main.event_lookup(seq, session_ref, subject_ref, connection_ref, type, actors, protocol)
-            SELECT seq, (SELECT id FROM main.names WHERE value = json_extract(body, '$.session_id')),
+            INSERT INTO main.event_lookup(seq, time_us, session_ref, subject_ref, connection_ref, type, actors, protocol)
+            SELECT seq, time_us, (SELECT id FROM main.names WHERE value = json_extract(body, '$.session_id')),
                    (SELECT id FROM main.names WHERE value = json_extract(body, '$.subject')),
                    (SELECT id FROM main.names WHERE value = json_extract(body, '$.connection')),
                    json_extract(body, '$.type'), json_extract(body, '$.actors'), json_extract(body, '$.protocol')
@@ -344,7 +347,7 @@ final class EventIndexer: Sendable {
     }
 
     private static let insertLookupSQL = """
-        INSERT INTO main.event_lookup(seq, session_ref, subject_ref, connection_ref, type, actors, protocol) VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO main.event_lookup(seq, time_us, session_ref, subject_ref, connection_ref, type, actors, protocol) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts the lookup rows of handed-over events, binding their columns in place.
@@ -368,12 +371,13 @@ final class EventIndexer: Sendable {
                     sqlite3_clear_bindings(handle)
                 }
                 sqlite3_bind_int64(handle, 1, entry.seq)
-                Self.bind(handle, 2, session)
-                Self.bind(handle, 3, subject)
-                Self.bind(handle, 4, connection)
-                SQLiteText.bind(handle, 5, bytes, entry.type)
-                SQLiteText.bind(handle, 6, bytes, entry.actors)
-                SQLiteText.bind(handle, 7, bytes, entry.protocol)
+                sqlite3_bind_int64(handle, 2, entry.timeMicroseconds)
+                Self.bind(handle, 3, session)
+                Self.bind(handle, 4, subject)
+                Self.bind(handle, 5, connection)
+                SQLiteText.bind(handle, 6, bytes, entry.type)
+                SQLiteText.bind(handle, 7, bytes, entry.actors)
+                SQLiteText.bind(handle, 8, bytes, entry.protocol)
                 return sqlite3_step(handle)
             }
             guard code == SQLITE_DONE else {

@@ -14,13 +14,13 @@ extension SQLiteAuditStore {
         }
     }
 
-    /// The query's SQL. Filters on session, subject, actor, connection, protocol and type go
-    /// through `event_lookup` (see ``EventIndexer``; session, subject and connection as ids of
-    /// `names`); every query stops at `indexedSeq`, the last event the lookup covers, so
+    /// The query's SQL. Filters on session, subject, actor, connection, protocol, type and
+    /// time go through `event_lookup` (see ``EventIndexer``; session, subject and connection
+    /// as ids of `names`); every query stops at `indexedSeq`, the last event the lookup covers, so
     /// filtered and unfiltered answers agree.
     static func eventsSQL(_ query: AuditQuery, indexedSeq: Int64) -> (String, StatementArguments) {
         let useLookup = query.subject != nil || query.actor != nil || query.connection != nil || query.protocol != nil
-            || query.sessionID != nil || query.types != nil
+            || query.sessionID != nil || query.types != nil || query.since != nil || query.until != nil
         // Range and order on the driving table's seq, so SQLite walks one index in order.
         let seq = useLookup ? "l.seq" : "e.seq"
         var clauses: [String] = ["\(seq) <= ?"]
@@ -58,11 +58,11 @@ extension SQLiteAuditStore {
             }
         }
         if let since = query.since {
-            clauses.append("e.time_us >= ?")
+            clauses.append("l.time_us >= ?")
             arguments.append(AuditEvent.microseconds(since))
         }
         if let until = query.until {
-            clauses.append("e.time_us < ?")
+            clauses.append("l.time_us < ?")
             arguments.append(AuditEvent.microseconds(until))
         }
         if let afterSeq = query.afterSeq {

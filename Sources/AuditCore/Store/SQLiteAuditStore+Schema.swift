@@ -10,13 +10,14 @@ extension SQLiteAuditStore {
     ///
     /// Tables:
     /// - `events(seq INTEGER PRIMARY KEY, time_us, body, prev_hash, hash)` — `body` is the
-    ///   canonical JSON that is hashed; `time_us` is its time, copied for range queries and
-    ///   checked by verification. Nothing else: the store file holds what the chain covers.
-    ///   Indexed by `seq` and `time_us` only, so an insert touches just the right edge of two
-    ///   B-trees.
+    ///   canonical JSON that is hashed; `time_us` is its time, checked by verification.
+    ///   Nothing else: the store file holds what the chain covers. Indexed by `seq` alone, so
+    ///   an insert touches just the right edge of one B-tree and every commit writes as few
+    ///   pages as possible (time ranges use the lookup's copy; earlier builds' `events_time`
+    ///   index is dropped).
     /// - `checkpoints(seq PRIMARY KEY, node, hash, time_us, key_id, signature)`.
     /// - `keys(key_id PRIMARY KEY, public_key, added_us)` — every key that signed checkpoints.
-    /// - The lookup tables — `event_lookup` (session, subject, connection, type) and
+    /// - The lookup tables — `event_lookup` (session, subject, connection, type, time) and
     ///   `sessions` — are derived from `events` by ``EventIndexer`` into a file of their own.
     /// - `meta(key PRIMARY KEY, value)` — `schema_version`, `node_id`, `public_key`, `key_id`.
     ///
@@ -44,7 +45,7 @@ extension SQLiteAuditStore {
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL
             );
-            CREATE INDEX IF NOT EXISTS events_time ON events(time_us);
+            DROP INDEX IF EXISTS events_time;
             CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
             CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events

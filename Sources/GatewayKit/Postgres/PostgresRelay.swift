@@ -45,7 +45,7 @@ struct PostgresRelay: Sendable {
         // Outcomes are stored after the fact: with the next statement, or by a timer on this
         // session's event loop when no statement comes soon (see PendingOutcomes).
         let outcomes = PendingOutcomes(eventLoop: channels[0].eventLoop, store: context.store)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reader = clientReader
                 try await clientToUpstream(&reader, client: client, upstream: upstream, recorder: recorder, outcomes: outcomes)
