@@ -27,24 +27,15 @@ public enum GatewayService {
                 upstreamTLS[connection.name] = try TLSContexts.upstream(connection)
             }
             let context = PostgresSessionContext(
-                configuration: runtime.configuration,
-                connections: Dictionary(uniqueKeysWithValues: runtime.configuration.connections.map { ($0.name, $0) }),
-                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, delegation: runtime.delegation, registry: runtime.sessions,
+                node: NodeServices(runtime: runtime, logger: logger),
                 serverTLS: try TLSContexts.server(runtime.certificate), upstreamTLS: upstreamTLS,
-                recordings: runtime.dataDirectory.recordings, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-            var sessionContext = context
-            sessionContext.maskingEngine = { name in try runtime.maskingEngine(profile: name) }
-            sessionContext.jitRoles = runtime.jitRoles
-            services.append(.init(service: PostgresListener(context: sessionContext, address: address, onListening: onPostgresListening)))
+                group: MultiThreadedEventLoopGroup.singleton, jitRoles: runtime.jitRoles)
+            services.append(.init(service: PostgresListener(context: context, address: address, onListening: onPostgresListening)))
         }
         if let address = listeners.ssh {
-            var context = SSHSessionContext(
-                configuration: runtime.configuration,
-                connections: Dictionary(uniqueKeysWithValues: runtime.configuration.connections.map { ($0.name, $0) }),
-                verifier: runtime.verifier, store: runtime.store, policy: runtime.policy, access: runtime.access, delegation: runtime.delegation,
-                registry: runtime.sessions, hostKey: try SSHHostKey.loadOrCreate(runtime.dataDirectory), recordings: runtime.dataDirectory.recordings, logger: logger)
-            context.maskingEngine = { name in try runtime.maskingEngine(profile: name) }
-            context.userCA = runtime.sshUserCA
+            let context = SSHSessionContext(
+                node: NodeServices(runtime: runtime, logger: logger),
+                hostKey: try SSHHostKey.loadOrCreate(runtime.dataDirectory), userCA: runtime.sshUserCA)
             services.append(.init(service: SSHListener(context: context, address: address, group: MultiThreadedEventLoopGroup.singleton, onListening: onSSHListening)))
         }
         if let policy = runtime.policyStore {
