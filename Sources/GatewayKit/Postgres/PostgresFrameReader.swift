@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Frames PostgreSQL messages out of a stream of byte chunks, keeping each message's raw
+/// Frames PostgreSQL messages out of a connection's bytes, keeping each message's raw
 /// bytes so that untouched messages are forwarded as they arrived (no re-encoding).
 ///
 /// `@unchecked Sendable`: a reader is owned by exactly one task at a time — the session's
@@ -8,12 +8,12 @@ import NIOCore
 struct PostgresFrameReader<Decoder: NIOSingleStepByteToMessageDecoder>: @unchecked Sendable {
     typealias Frame = (message: Decoder.InboundOut, bytes: ByteBuffer)
 
-    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let source: ChannelByteStream
     private var buffer: ByteBuffer
     var decoder: Decoder
 
-    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, decoder: Decoder) {
-        self.iterator = inbound.makeAsyncIterator()
+    init(_ source: ChannelByteStream, decoder: Decoder) {
+        self.source = source
         self.buffer = ByteBuffer()
         self.decoder = decoder
     }
@@ -22,17 +22,22 @@ struct PostgresFrameReader<Decoder: NIOSingleStepByteToMessageDecoder>: @uncheck
     mutating func next() async throws -> Frame? {
         while true {
             if let frame = try buffered() { return frame }
-            guard var chunk = try await iterator.next() else {
+            guard let chunk = try await source.read() else {
                 if let message = try decoder.decodeLast(buffer: &buffer, seenEOF: true) {
                     return (message, ByteBuffer())
                 }
                 return nil
             }
-            if buffer.readableBytes == 0 {
-                buffer = chunk
-            } else {
-                buffer.writeBuffer(&chunk)
-            }
+            append(chunk)
+        }
+    }
+
+    private mutating func append(_ chunk: ByteBuffer) {
+        if buffer.readableBytes == 0 {
+            buffer = chunk
+        } else {
+            var chunk = chunk
+            buffer.writeBuffer(&chunk)
         }
     }
 
@@ -46,12 +51,15 @@ struct PostgresFrameReader<Decoder: NIOSingleStepByteToMessageDecoder>: @uncheck
         return (message, bytes)
     }
 
-    /// The next message plus every further complete message already buffered: one batch
+    /// The next message plus every further complete message already received: one batch
     /// that the caller audits together and forwards with one write.
     mutating func nextBatch() async throws -> [Frame]? {
         guard let first = try await next() else { return nil }
         var batch = [first]
-        while let more = try buffered() { batch.append(more) }
-        return batch
+        while true {
+            while let more = try buffered() { batch.append(more) }
+            guard let chunk = source.readIfReady() else { return batch }
+            append(chunk)
+        }
     }
 }

@@ -231,7 +231,7 @@ struct PostgresJITRoles: Sendable {
     /// A connection of the gateway's own as the admin login; one statement string at a time.
     struct AdminConnection {
         var reader: PostgresFrameReader<PostgresBackendMessageDecoder>
-        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        let outbound: ChannelByteStream
 
         /// Sends `sql` as one simple Query and reads up to ReadyForQuery; returns the rows of
         /// its results as text. An ErrorResponse becomes a ``Failure`` with the server's
@@ -283,13 +283,13 @@ struct PostgresJITRoles: Sendable {
         }
         var login = connection
         login.username = settings.adminUser
-        let channel = try await PostgresUpstream.connect(to: login, group: group)
-        return try await channel.executeThenClose { inbound, outbound in
-            let (reader, _) = try await PostgresUpstream.handshake(channel: channel, inbound: inbound, outbound: outbound, connection: login, password: password,
+        let upstream = try await PostgresUpstream.connect(to: login, group: group)
+        return try await upstream.executeThenClose {
+            let (reader, _) = try await PostgresUpstream.handshake(upstream, connection: login, password: password,
                                                                     clientParameters: Self.adminParameters, sslContext: sslContext)
-            var admin = AdminConnection(reader: reader, outbound: outbound)
+            var admin = AdminConnection(reader: reader, outbound: upstream)
             let result = try await body(&admin)
-            try? await outbound.write(PostgresUpstream.encode(.terminate))
+            try? await upstream.write(PostgresUpstream.encode(.terminate))
             return result
         }
     }

@@ -18,7 +18,7 @@ struct PostgresListener: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try ChannelByteStream(installingOn: channel)
                 }
             }
         let port = server.channel.localAddress?.port ?? address.port

@@ -32,19 +32,18 @@ struct PostgresRelay: Sendable {
 
     private var context: PostgresSessionContext { session.context }
 
-    /// - Parameter channels: the client and upstream channels (the client's first: the session
-    ///   runs on its event loop), closed as soon as either direction ends so that nothing
-    ///   stays blocked on the other.
-    func run(clientReader: PostgresFrameReader<PostgresFrontendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-             upstreamReader: PostgresFrameReader<PostgresBackendMessageDecoder>, upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-             channels: [any Channel]) async throws {
+    /// Both connections are closed as soon as either direction ends, so that nothing stays
+    /// blocked on the other. The session runs on the client connection's event loop, which
+    /// the upstream connection shares.
+    func run(clientReader: PostgresFrameReader<PostgresFrontendMessageDecoder>, client: ChannelByteStream,
+             upstreamReader: PostgresFrameReader<PostgresBackendMessageDecoder>, upstream: ChannelByteStream) async throws {
         let recorder = RecordingWriter(sessionID: session.id, directory: context.recordings, store: context.store,
                                        header: AsciicastHeader(width: 120, height: 40, timestamp: Date(), title: "postgres \(connection.name) \(session.id)", env: nil),
                                        identity: identity, connection: connection.name, protocol: "postgres")
         state.touch()  // the idle clock starts when the client can send, not when the session began
         // Outcomes are stored after the fact: with the next statement, or by a timer on this
         // session's event loop when no statement comes soon (see PendingOutcomes).
-        let outcomes = PendingOutcomes(eventLoop: channels[0].eventLoop, store: context.store)
+        let outcomes = PendingOutcomes(eventLoop: client.channel.eventLoop, store: context.store)
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var reader = clientReader
@@ -62,11 +61,8 @@ struct PostgresRelay: Sendable {
                 context.logger.debug("postgres relay ended with error", metadata: ["session": "\(session.id)", "error": "\(error)"])
             }
             group.cancelAll()
-            for channel in channels {
-                channel.eventLoop.execute {
-                    channel.flush()
-                    channel.close(promise: nil)
-                }
+            for connection in [client, upstream] {
+                connection.close()
             }
             while let result = await group.nextResult() {
                 if case .failure(let error) = result, !(error is CancellationError) {
@@ -94,8 +90,8 @@ struct PostgresRelay: Sendable {
         var resultFormats: [PostgresFormat]
     }
 
-    private func clientToUpstream(_ reader: inout PostgresFrameReader<PostgresFrontendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-                                  upstream: NIOAsyncChannelOutboundWriter<ByteBuffer>, recorder: RecordingWriter, outcomes pending: PendingOutcomes) async throws {
+    private func clientToUpstream(_ reader: inout PostgresFrameReader<PostgresFrontendMessageDecoder>, client: ChannelByteStream,
+                                  upstream: ChannelByteStream, recorder: RecordingWriter, outcomes pending: PendingOutcomes) async throws {
         var statements: [String: Prepared] = [:]
         var portals: [String: Portal] = [:]
         var discardUntilSync: ByteBuffer?
@@ -388,7 +384,7 @@ struct PostgresRelay: Sendable {
 
     // MARK: Upstream → client
 
-    private func upstreamToClient(_ reader: inout PostgresFrameReader<PostgresBackendMessageDecoder>, client: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+    private func upstreamToClient(_ reader: inout PostgresFrameReader<PostgresBackendMessageDecoder>, client: ChannelByteStream,
                                   recorder: RecordingWriter, outcomes pending: PendingOutcomes) async throws {
         var masker = PostgresResultMasker(names: ColumnMasker(patterns: connection.maskColumns), engine: maskingEngine, connection: connection.name)
         var described = false  // whether the current result's columns are known
@@ -557,7 +553,7 @@ struct PostgresRelay: Sendable {
     /// gateway ends a session mid-statement it also cancels that statement upstream: the
     /// server would otherwise run it to completion, as it notices a closed connection only
     /// when it next writes.
-    private func watchdog(client: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    private func watchdog(client: ChannelByteStream) async throws {
         let started = NIODeadline.now()
         // The same allowance the token verifier gives at connect time.
         let expiry = identity.expiresAt.addingTimeInterval(context.configuration.tokens.leeway)

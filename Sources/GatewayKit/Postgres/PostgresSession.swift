@@ -14,8 +14,6 @@ import ProtocolParsers
 /// gateway's own upstream connection. Relay: every statement is classified, policy-checked
 /// and audited *before* it is forwarded; results pass the column masker on their way back.
 struct PostgresSession: Sendable {
-    typealias ClientChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-
     let context: PostgresSessionContext
     let id: String
 
@@ -24,10 +22,10 @@ struct PostgresSession: Sendable {
         self.id = "pg-" + UUID().uuidString.lowercased().prefix(13).replacingOccurrences(of: "-", with: "")
     }
 
-    func run(_ channel: ClientChannel) async {
+    func run(_ client: ChannelByteStream) async {
         do {
-            try await channel.executeThenClose { inbound, outbound in
-                try await serve(channel: channel, inbound: inbound, outbound: outbound)
+            try await client.executeThenClose {
+                try await serve(client)
             }
         } catch {
             context.logger.debug("postgres session closed", metadata: ["session": "\(id)", "error": "\(error)"])
@@ -36,11 +34,12 @@ struct PostgresSession: Sendable {
 
     // MARK: Startup and authentication
 
-    private func serve(channel: ClientChannel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
-        var reader = PostgresFrameReader(inbound, decoder: PostgresFrontendMessageDecoder())
+    private func serve(_ outbound: ChannelByteStream) async throws {
+        let channel = outbound.channel
+        var reader = PostgresFrameReader(outbound, decoder: PostgresFrontendMessageDecoder())
         var tls = false
         let startup: PostgresFrontendMessage.Startup
-        let remote = channel.channel.remoteAddress
+        let remote = channel.remoteAddress
         startupLoop: while true {
             let frame: PostgresFrameReader<PostgresFrontendMessageDecoder>.Frame?
             do {
@@ -57,9 +56,9 @@ struct PostgresSession: Sendable {
                     return
                 }
                 let tlsContext = context.serverTLS
-                try await channel.channel.eventLoop.flatSubmit {
-                    channel.channel.writeAndFlush(ByteBuffer(string: "S")).flatMapThrowing {
-                        try channel.channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                try await channel.eventLoop.flatSubmit {
+                    channel.writeAndFlush(ByteBuffer(string: "S")).flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
                     }
                 }.get()
                 tls = true
@@ -169,7 +168,7 @@ struct PostgresSession: Sendable {
         }
         let state = PostgresRelayState()
         do {
-            try await connectUpstream(clientChannel: channel.channel, client: outbound, reader: reader, connection: connection, identity: identity, startup: startup,
+            try await connectUpstream(client: outbound, reader: reader, connection: connection, identity: identity, startup: startup,
                                       protocolVersion: protocolVersion, state: state, settings: settings, maskingEngine: maskingEngine)
         } catch let error as PostgresUpstreamError {
             state.end("upstream_error")
@@ -186,7 +185,7 @@ struct PostgresSession: Sendable {
     }
 
     /// Tells the client why it was refused and records the refusal.
-    private func refuse(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, sqlState: String, message: String, identity: Identity?, connection: String,
+    private func refuse(_ outbound: ChannelByteStream, sqlState: String, message: String, identity: Identity?, connection: String,
                         remote: SocketAddress?, stage: String, rule: String? = nil, hint: String? = nil) async {
         var fields: [String: AuditValue] = [AuditField.decision: "deny", AuditField.reason: .string(message), "stage": .string(stage)]
         if let rule { fields[AuditField.rule] = .string(rule) }
@@ -199,7 +198,7 @@ struct PostgresSession: Sendable {
 
     /// - Parameter protocolVersion: the protocol agreed with the client (see ``negotiateProtocol(_:)``);
     ///   the upstream connection always speaks 3.0.
-    private func connectUpstream(clientChannel: any Channel, client: NIOAsyncChannelOutboundWriter<ByteBuffer>, reader: PostgresFrameReader<PostgresFrontendMessageDecoder>,
+    private func connectUpstream(client: ChannelByteStream, reader: PostgresFrameReader<PostgresFrontendMessageDecoder>,
                                  connection: ConnectionEntry, identity: Identity, startup: PostgresFrontendMessage.Startup,
                                  protocolVersion: PostgresProtocolVersion, state: PostgresRelayState,
                                  settings: SessionSettings, maskingEngine: MaskingEngine?) async throws {
@@ -212,10 +211,10 @@ struct PostgresSession: Sendable {
         // With `jit_role` the session logs in as a role minted for it (dropped by `serve`).
         let jit = try await context.jitRoles[connection.name]?.mint(sessionID: id, identity: identity, maxDuration: PostgresRelay.tighter(connection.maxDuration, settings.maxDuration))
         // The upstream channel shares the client channel's event loop, where the session runs.
-        let upstream = try await PostgresUpstream.connect(to: connection, group: clientChannel.eventLoop)
-        try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
+        let upstream = try await PostgresUpstream.connect(to: connection, group: client.channel.eventLoop)
+        try await upstream.executeThenClose {
             let (upstreamReader, greeting) = try await PostgresUpstream.handshake(
-                channel: upstream, inbound: upstreamInbound, outbound: upstreamOutbound, connection: jit?.connection ?? connection, password: jit?.password ?? password,
+                upstream, connection: jit?.connection ?? connection, password: jit?.password ?? password,
                 clientParameters: startup.parameters, sslContext: context.upstreamTLS[connection.name])
 
             var hello = PostgresWire.encode(.authentication(.ok))
@@ -239,8 +238,7 @@ struct PostgresSession: Sendable {
             })
             let relay = PostgresRelay(session: self, identity: identity, connection: connection, state: state, settings: settings,
                                       maskingEngine: maskingEngine, upstreamCancelTarget: cancelTarget)
-            try await relay.run(clientReader: reader, client: client, upstreamReader: upstreamReader, upstream: upstreamOutbound,
-                                channels: [clientChannel, upstream.channel])
+            try await relay.run(clientReader: reader, client: client, upstreamReader: upstreamReader, upstream: upstream)
         }
     }
 

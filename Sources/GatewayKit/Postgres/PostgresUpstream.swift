@@ -15,16 +15,15 @@ enum PostgresUpstream {
         var transactionStatus: PostgresTransactionStatus = .idle
     }
 
-    typealias Channel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-
-    static func connect(to connection: ConnectionEntry, group: any EventLoopGroup) async throws -> Channel {
+    /// A TCP connection to `connection`'s server; the caller closes it.
+    static func connect(to connection: ConnectionEntry, group: any EventLoopGroup) async throws -> ChannelByteStream {
         do {
             return try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: connection.address.host, port: connection.address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        try ChannelByteStream(installingOn: channel)
                     }
                 }
         } catch {
@@ -35,18 +34,16 @@ enum PostgresUpstream {
     /// Negotiates TLS, sends the startup packet and authenticates; returns the reader
     /// positioned after the first ReadyForQuery, and the greeting.
     static func handshake(
-        channel: Channel,
-        inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        _ upstream: ChannelByteStream,
         connection: ConnectionEntry,
         password: Secret?,
         clientParameters: [PostgresFrontendMessage.Startup.Parameter],
         sslContext: NIOSSLContext?
     ) async throws -> (PostgresFrameReader<PostgresBackendMessageDecoder>, Greeting) {
-        var reader = PostgresFrameReader(inbound, decoder: PostgresBackendMessageDecoder(expecting: .messages))
+        var reader = PostgresFrameReader(upstream, decoder: PostgresBackendMessageDecoder(expecting: .messages))
         if connection.tls != .disable {
             reader.decoder = PostgresBackendMessageDecoder(expecting: .sslResponse)
-            try await outbound.write(encode(.sslRequest))
+            try await upstream.write(encode(.sslRequest))
             guard let (answer, _) = try await reader.next() else {
                 throw PostgresUpstreamError(message: "connection \(connection.name): the server closed the connection during TLS negotiation")
             }
@@ -56,7 +53,7 @@ enum PostgresUpstream {
             if supported, let sslContext {
                 let hostname = connection.tls == .verifyFull && !isIPAddress(connection.address.host) ? connection.address.host : nil
                 let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: hostname)
-                try await channel.channel.pipeline.addHandler(handler, position: .first)
+                try await upstream.channel.pipeline.addHandler(handler, position: .first)
             } else if connection.tls == .require || connection.tls == .verifyFull {
                 throw PostgresUpstreamError(message: "connection \(connection.name) requires TLS (tls: \(connection.tls.rawValue)) but the server does not offer it")
             }
@@ -69,7 +66,7 @@ enum PostgresUpstream {
         for parameter in clientParameters where !["user", "database", "replication"].contains(parameter.name) && !parameter.name.hasPrefix("_pq_.") {
             parameters.append(parameter)
         }
-        try await outbound.write(encode(.startup(.init(protocolVersion: .v3_0, parameters: parameters))))
+        try await upstream.write(encode(.startup(.init(protocolVersion: .v3_0, parameters: parameters))))
 
         var scram: SCRAMSHA256Client?
         var greeting = Greeting()
@@ -87,11 +84,11 @@ enum PostgresUpstream {
             case .authentication(.ok):
                 continue
             case .authentication(.cleartextPassword):
-                try await outbound.write(encode(.password(.init(password: try requirePassword()))))
+                try await upstream.write(encode(.password(.init(password: try requirePassword()))))
             case .authentication(.md5Password(let salt)):
                 let saltBytes = withUnsafeBytes(of: salt.bigEndian) { Array($0) }
                 let answer = PostgresMD5Password.response(user: user, password: try requirePassword(), salt: saltBytes)
-                try await outbound.write(encode(.password(.init(bytes: ByteBuffer(bytes: answer + [0])))))
+                try await upstream.write(encode(.password(.init(bytes: ByteBuffer(bytes: answer + [0])))))
             case .authentication(.sasl(let mechanisms)):
                 guard mechanisms.contains(SCRAMSHA256Client.mechanism) else {
                     throw PostgresUpstreamError(message: "connection \(connection.name): the server offers only \(mechanisms.joined(separator: ", ")); the gateway speaks SCRAM-SHA-256")
@@ -99,12 +96,12 @@ enum PostgresUpstream {
                 var client = SCRAMSHA256Client(password: try requirePassword())
                 let first = client.clientFirstMessage()
                 scram = client
-                try await outbound.write(encode(.password(.saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, initialResponse: ByteBuffer(bytes: first)))))
+                try await upstream.write(encode(.password(.saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, initialResponse: ByteBuffer(bytes: first)))))
             case .authentication(.saslContinue(let data)):
                 guard var client = scram else { throw PostgresUpstreamError(message: "connection \(connection.name): unexpected SASL challenge") }
                 let final = try client.clientFinalMessage(serverFirst: Array(buffer: data))
                 scram = client
-                try await outbound.write(encode(.password(.saslResponse(ByteBuffer(bytes: final)))))
+                try await upstream.write(encode(.password(.saslResponse(ByteBuffer(bytes: final)))))
             case .authentication(.saslFinal(let data)):
                 guard let client = scram else { throw PostgresUpstreamError(message: "connection \(connection.name): unexpected SASL outcome") }
                 do {
