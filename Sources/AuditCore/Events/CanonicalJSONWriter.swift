@@ -29,7 +29,7 @@ struct CanonicalJSONWriter {
             let count = utf8.count
             while index < count {
                 let byte = utf8[index]
-                if byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                if Self.needsEscape(byte) {
                     if runStart < index {
                         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                     }
@@ -46,23 +46,50 @@ struct CanonicalJSONWriter {
     }
 
     private mutating func escape(_ byte: UInt8) {
-        bytes.append(0x5C)  // backslash
-        switch byte {
-        case 0x22: bytes.append(0x22)  // \"
-        case 0x5C: bytes.append(0x5C)  // \\
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            bytes.append(UInt8(ascii: "u"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(hex[Int(byte >> 4)])
-            bytes.append(hex[Int(byte & 0x0F)])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.longestEscape) { scratch in
+            let length = Self.writeEscape(byte, to: UnsafeMutableRawPointer(scratch.baseAddress!), at: 0)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<length]))
         }
+    }
+
+    /// Whether a string's `byte` is written escaped: `"`, `\` and C0 controls. With
+    /// ``writeEscape(_:to:at:)``, the one escape table of the canonical encoding, shared by
+    /// the recorder's ``JSONStringBytes``.
+    @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x22 || byte == 0x5C
+    }
+
+    /// The most bytes an escape takes (`\u00xx`).
+    static let longestEscape = 6
+
+    /// Writes the escape of `byte` (one that ``needsEscape(_:)``) at `offset` in `target`:
+    /// `\"` `\\` `\b` `\f` `\n` `\r` `\t`, else `\u00xx` in lowercase hex. Returns the
+    /// offset after it.
+    @inline(__always)
+    static func writeEscape(_ byte: UInt8, to target: UnsafeMutableRawPointer, at offset: Int) -> Int {
+        let second: UInt8
+        switch byte {
+        case 0x22: second = 0x22
+        case 0x5C: second = 0x5C
+        case 0x08: second = UInt8(ascii: "b")
+        case 0x0C: second = UInt8(ascii: "f")
+        case 0x0A: second = UInt8(ascii: "n")
+        case 0x0D: second = UInt8(ascii: "r")
+        case 0x09: second = UInt8(ascii: "t")
+        default:
+            let low = byte & 0x0F
+            target.storeBytes(of: 0x5C, toByteOffset: offset, as: UInt8.self)
+            target.storeBytes(of: UInt8(ascii: "u"), toByteOffset: offset + 1, as: UInt8.self)
+            target.storeBytes(of: 0x30, toByteOffset: offset + 2, as: UInt8.self)
+            target.storeBytes(of: 0x30, toByteOffset: offset + 3, as: UInt8.self)
+            target.storeBytes(of: 0x30 + (byte >> 4), toByteOffset: offset + 4, as: UInt8.self)  // 0 or 1
+            target.storeBytes(of: low < 10 ? 0x30 + low : UInt8(ascii: "a") - 10 + low, toByteOffset: offset + 5, as: UInt8.self)
+            return offset + 6
+        }
+        target.storeBytes(of: 0x5C, toByteOffset: offset, as: UInt8.self)
+        target.storeBytes(of: second, toByteOffset: offset + 1, as: UInt8.self)
+        return offset + 2
     }
 
     /// A base-10 integer, `-` for negatives, no leading zeros.

@@ -4,13 +4,14 @@ import NIOCore
 /// the recorder's hot path (a fast terminal prints tens of MB/s).
 ///
 /// The output is what ``CanonicalJSONWriter/string(_:)`` writes for
-/// `String(decoding: bytes, as: UTF8.self)`: `"` `\` and C0 controls escaped (`\n` `\r` `\t`
-/// `\b` `\f`, else `\u00xx`), everything else as it is, and each ill-formed sequence replaced
-/// by U+FFFD the way Swift's decoding does (one per maximal subpart, Unicode §3.9), so the
-/// line is valid JSON whatever the bytes were.
+/// `String(decoding: bytes, as: UTF8.self)`, with the same escapes
+/// (``CanonicalJSONWriter/writeEscape(_:to:at:)``): `"` `\` and C0 controls escaped (`\n`
+/// `\r` `\t` `\b` `\f`, else `\u00xx`), everything else as it is, and each ill-formed
+/// sequence replaced by U+FFFD the way Swift's decoding does (one per maximal subpart, Unicode
+/// §3.9), so the line is valid JSON whatever the bytes were.
 enum JSONStringBytes {
     /// The most bytes one input byte can become (`\u00xx`).
-    static let maxExpansion = 6
+    static let maxExpansion = CanonicalJSONWriter.longestEscape
 
     /// Appends `"` + the escaped text of `input` + `"`.
     static func appendQuoted(_ input: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
@@ -44,12 +45,12 @@ enum JSONStringBytes {
         while i < count {
             let byte = input[i]
             if byte < 0x80 {
-                if byte >= 0x20, byte != 0x22, byte != 0x5C {
+                if !CanonicalJSONWriter.needsEscape(byte) {
                     i += 1
                     continue
                 }
                 copyRun(to: i)
-                o = writeEscape(byte, target, o)
+                o = CanonicalJSONWriter.writeEscape(byte, to: target, at: o)
                 i += 1
                 run = i
                 continue
@@ -70,32 +71,6 @@ enum JSONStringBytes {
         }
         copyRun(to: count)
         return o
-    }
-
-    @inline(__always)
-    private static func writeEscape(_ byte: UInt8, _ target: UnsafeMutableRawPointer, _ at: Int) -> Int {
-        let second: UInt8
-        switch byte {
-        case 0x22: second = 0x22
-        case 0x5C: second = 0x5C
-        case 0x08: second = UInt8(ascii: "b")
-        case 0x0C: second = UInt8(ascii: "f")
-        case 0x0A: second = UInt8(ascii: "n")
-        case 0x0D: second = UInt8(ascii: "r")
-        case 0x09: second = UInt8(ascii: "t")
-        default:
-            let hex = byte & 0x0F
-            target.storeBytes(of: 0x5C, toByteOffset: at, as: UInt8.self)
-            target.storeBytes(of: UInt8(ascii: "u"), toByteOffset: at + 1, as: UInt8.self)
-            target.storeBytes(of: 0x30, toByteOffset: at + 2, as: UInt8.self)
-            target.storeBytes(of: 0x30, toByteOffset: at + 3, as: UInt8.self)
-            target.storeBytes(of: 0x30 + (byte >> 4), toByteOffset: at + 4, as: UInt8.self)
-            target.storeBytes(of: hex < 10 ? 0x30 + hex : 0x57 + hex, toByteOffset: at + 5, as: UInt8.self)
-            return at + 6
-        }
-        target.storeBytes(of: 0x5C, toByteOffset: at, as: UInt8.self)
-        target.storeBytes(of: second, toByteOffset: at + 1, as: UInt8.self)
-        return at + 2
     }
 
     /// The length of the well-formed sequence starting with the non-ASCII byte at `index`,
