@@ -198,4 +198,36 @@ struct StoreIndexerTests {
         #expect(try ChainVerifier.verify(storeAt: path).ok, "the rebuilt table keeps every body and hash")
         #expect(try StoreFixtures.sqlite(path, "SELECT value FROM meta WHERE key = 'schema_version'", dropTriggers: false).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
     }
+
+    /// Consecutive events that repeat, change by one byte, switch back, swap columns or lack
+    /// a name: every lookup row names exactly its event's session, subject and connection.
+    @Test func lookupNamesMatchTheirEventsWhateverTheyRepeat() async throws {
+        let directory = try StoreTestDirectory()
+        let path = directory.file("audit.sqlite")
+        let store = try StoreFixtures.openStore(path, durability: .normal)
+        let names: [(String?, String?, String?)] = [
+            ("s-1", "alice", "orders-db"), ("s-1", "alice", "orders-db"), ("s-2", "alice", "orders-dc"),
+            ("s-1", "alicf", "orders-db"), (nil, nil, nil), ("s-1", "alice", "orders-db"),
+            ("s-10", "alice2", "orders-db-2"), ("alice", "s-1", "orders-db"), ("s-1", "", "orders-db"),
+            ("s-1", "Jos\u{E9}", "orders-db"),
+        ]
+        let events = (0..<200).map { index in
+            let (session, subject, connection) = names[index % names.count]
+            return AuditEvent(type: .command, time: StoreFixtures.epoch, sessionID: session,
+                              identity: subject.map { StoreFixtures.identity($0) }, connection: connection,
+                              fields: [AuditField.statement: .string("SELECT \(index)")])
+        }
+        _ = try await store.append(contentsOf: events)
+        try await store.close()
+        let lookup = EventIndexer.lookupPath(forStoreAt: path)
+        let counts = try StoreFixtures.sqlite(lookup, """
+            ATTACH DATABASE \(StoreFixtures.quoted(path)) AS store;
+            SELECT count(*), count(*) FILTER (WHERE sn.value IS NOT json_extract(e.body, '$.session_id')
+                                               OR su.value IS NOT json_extract(e.body, '$.subject')
+                                               OR cn.value IS NOT json_extract(e.body, '$.connection'))
+            FROM event_lookup l JOIN store.events e ON e.seq = l.seq LEFT JOIN names sn ON sn.id = l.session_ref
+                 LEFT JOIN names su ON su.id = l.subject_ref LEFT JOIN names cn ON cn.id = l.connection_ref
+            """, dropTriggers: false)
+        #expect(counts.trimmingCharacters(in: .whitespacesAndNewlines) == "200|0")
+    }
 }

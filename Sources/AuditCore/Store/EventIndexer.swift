@@ -361,10 +361,11 @@ final class EventIndexer: Sendable {
             if cache.ids.count > NameCache.capacity { cache.ids = [:] }
             names.withLock { $0 = cache }
         }
+        var lastSession: LastName?, lastSubject: LastName?, lastConnection: LastName?
         for entry in entries {
-            let session = try nameID(db, entry.bytes, entry.sessionID, cache: &cache)
-            let subject = try nameID(db, entry.bytes, entry.subject, cache: &cache)
-            let connection = try nameID(db, entry.bytes, entry.connection, cache: &cache)
+            let session = try nameID(db, entry.bytes, entry.sessionID, last: &lastSession, cache: &cache)
+            let subject = try nameID(db, entry.bytes, entry.subject, last: &lastSubject, cache: &cache)
+            let connection = try nameID(db, entry.bytes, entry.connection, last: &lastConnection, cache: &cache)
             let code = entry.bytes.withUnsafeBufferPointer { bytes -> Int32 in
                 defer {
                     sqlite3_reset(handle)
@@ -391,10 +392,27 @@ final class EventIndexer: Sendable {
         if let id { sqlite3_bind_int64(handle, index, id) } else { sqlite3_bind_null(handle, index) }
     }
 
-    /// The id of the text at `span` in `names`, added if new; nil for no text.
-    private func nameID(_ db: Database, _ bytes: [UInt8], _ span: EncodedEvent.Span?, cache: inout NameCache) throws -> Int64? {
+    /// A column's previous text in ``insertLookup(_:_:)`` and its id: consecutive events
+    /// mostly repeat their subject and connection, and often their session.
+    private struct LastName {
+        /// The text's bytes: a slice of that event's buffer, not a copy.
+        var bytes: ArraySlice<UInt8>
+        var id: Int64
+    }
+
+    /// The id of the text at `span` in `names`, added if new; nil for no text. When the text
+    /// is `last`'s, its id without making a `String`; `last` becomes this text.
+    private func nameID(_ db: Database, _ bytes: [UInt8], _ span: EncodedEvent.Span?, last: inout LastName?, cache: inout NameCache) throws -> Int64? {
         guard let span else { return nil }
-        let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[span.start..<span.start + span.count]), as: UTF8.self) }
+        let textBytes = bytes[span.start..<span.start + span.count]
+        if let last, last.bytes == textBytes { return last.id }
+        let id = try nameID(db, String(decoding: textBytes, as: UTF8.self), cache: &cache)
+        last = LastName(bytes: textBytes, id: id)
+        return id
+    }
+
+    /// The id of `text` in `names`, added if new.
+    private func nameID(_ db: Database, _ text: String, cache: inout NameCache) throws -> Int64 {
         if let id = cache.ids[text] { return id }
         let id: Int64
         if let known = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM main.names WHERE value = ?"), arguments: [text]) {
