@@ -52,8 +52,10 @@ enum PostgresUpstream {
             }
             if supported, let sslContext {
                 let hostname = connection.tls == .verifyFull && !isIPAddress(connection.address.host) ? connection.address.host : nil
-                let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: hostname)
-                try await upstream.channel.pipeline.addHandler(handler, position: .first)
+                let channel = upstream.channel
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: hostname), position: .first)
+                }.get()
             } else if connection.tls == .require || connection.tls == .verifyFull {
                 throw PostgresUpstreamError(message: "connection \(connection.name) requires TLS (tls: \(connection.tls.rawValue)) but the server does not offer it")
             }

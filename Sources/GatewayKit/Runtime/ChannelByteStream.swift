@@ -51,6 +51,9 @@ final class ChannelByteStream: Sendable {
         return bytes
     }
 
+    /// Bytes received and not yet read. Call it on the channel's event loop.
+    var unreadBytes: Int { handler.value.unreadBytes }
+
     /// Writes and flushes `buffer`.
     func write(_ buffer: ByteBuffer) async throws {
         try await write(contentsOf: CollectionOfOne(buffer))
@@ -156,6 +159,8 @@ final class ChannelByteStream: Sendable {
                 context.read()
             }
         }
+
+        var unreadBytes: Int { unread }
 
         func poll() -> Poll {
             if let bytes = chunks.popFirst() {

@@ -1,0 +1,104 @@
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import GatewayKit
+
+/// ChannelByteStream over real loopback TCP connections: bytes arrive whole and in order,
+/// a reader that falls behind stops the socket reads instead of buffering without bound,
+/// and a writer to a peer that does not read waits instead of queueing without bound.
+@Suite("Channel byte stream")
+struct ChannelByteStreamTests {
+    /// A connected pair: the accepted side as a ChannelByteStream, the other as one too.
+    private static func pair(group: any EventLoopGroup) async throws -> (server: ChannelByteStream, client: ChannelByteStream, listener: any Channel) {
+        let (stream, continuation) = AsyncStream<ChannelByteStream>.makeStream()
+        let listener = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    continuation.yield(try ChannelByteStream(installingOn: channel))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let client = try await ClientBootstrap(group: group)
+            .connect(host: "127.0.0.1", port: listener.localAddress!.port!) { channel in
+                channel.eventLoop.makeCompletedFuture { try ChannelByteStream(installingOn: channel) }
+            }
+        var accepted = stream.makeAsyncIterator()
+        let server = try #require(await accepted.next())
+        return (server, client, listener)
+    }
+
+    /// `count` bytes (a multiple of 64 KiB) in 64 KiB blocks that each start with their own
+    /// number, so a lost, repeated or reordered block shows.
+    private static func pattern(_ count: Int, seed: UInt8) -> ByteBuffer {
+        let block = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(count)
+        for index in 0..<count / block.count {
+            buffer.writeInteger(UInt32(index))
+            buffer.writeBytes(block.dropFirst(4))
+        }
+        return buffer
+    }
+
+    /// Reads until `count` bytes have arrived or the stream ends.
+    private static func readAll(_ stream: ChannelByteStream, count: Int) async throws -> ByteBuffer {
+        var received = ByteBuffer()
+        while received.readableBytes < count, var chunk = try await stream.read() {
+            received.writeBuffer(&chunk)
+        }
+        return received
+    }
+
+    @Test func aSlowReaderHoldsTheSocketBackAndStillGetsEveryByteInOrder() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let (server, client, listener) = try await Self.pair(group: group)
+        let sent = Self.pattern(8 * 1024 * 1024, seed: 7)
+        // The client writes everything while the server reads nothing for a while.
+        let writer = Task { try await client.write(sent) }
+        try await Task.sleep(for: .milliseconds(500))
+        let unread = try await server.channel.eventLoop.submit { server.unreadBytes }.get()
+        // At most the high-water mark plus one socket read beyond it.
+        #expect(unread > 0)
+        #expect(unread <= ChannelByteStream.Handler.highWater + 1024 * 1024, "the stream kept reading from its socket: \(unread) bytes buffered")
+        let received = try await Self.readAll(server, count: sent.readableBytes)
+        try await writer.value
+        #expect(received == sent)
+        client.close()
+        #expect(try await server.read() == nil)
+        try await listener.close()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func aWriteToAPeerThatDoesNotReadWaitsUntilItDoes() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let (server, client, listener) = try await Self.pair(group: group)
+        // Far more than the kernel's socket buffers hold on loopback.
+        let sent = Self.pattern(64 * 1024 * 1024, seed: 3)
+        let writer = Task { try await server.write(sent) }
+        try await Task.sleep(for: .milliseconds(500))
+        let suspended = try await server.channel.eventLoop.submit { !server.channel.isWritable }.get()
+        #expect(suspended, "the channel took 64 MiB without the peer reading")
+        let received = try await Self.readAll(client, count: sent.readableBytes)
+        try await writer.value
+        #expect(received == sent)
+        server.close()
+        try await listener.close()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func readsFromAnotherThreadAndWritesAfterCloseFailClearly() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let (server, client, listener) = try await Self.pair(group: group)
+        // This test's task is not on the channels' event loop: every call hops there.
+        try await client.write(ByteBuffer(string: "hello"))
+        let received = try await Self.readAll(server, count: 5)
+        #expect(String(buffer: received) == "hello")
+        client.close()
+        #expect(try await server.read() == nil)
+        try await client.channel.closeFuture.get()
+        await #expect(throws: ChannelError.ioOnClosedChannel) { try await client.write(ByteBuffer(string: "late")) }
+        try await listener.close()
+        try await group.shutdownGracefully()
+    }
+}
