@@ -199,8 +199,10 @@ struct StoreIndexerTests {
         #expect(try StoreFixtures.sqlite(path, "SELECT value FROM meta WHERE key = 'schema_version'", dropTriggers: false).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
     }
 
-    /// Consecutive events that repeat, change by one byte, switch back, swap columns or lack
-    /// a name: every lookup row names exactly its event's session, subject and connection.
+    /// Consecutive events that repeat, change by one byte, switch back, swap columns, lack a
+    /// name or spell one in another Unicode normalisation form (equal as Swift Strings,
+    /// different bytes): every lookup row names exactly its event's session, subject and
+    /// connection.
     @Test func lookupNamesMatchTheirEventsWhateverTheyRepeat() async throws {
         let directory = try StoreTestDirectory()
         let path = directory.file("audit.sqlite")
@@ -209,7 +211,8 @@ struct StoreIndexerTests {
             ("s-1", "alice", "orders-db"), ("s-1", "alice", "orders-db"), ("s-2", "alice", "orders-dc"),
             ("s-1", "alicf", "orders-db"), (nil, nil, nil), ("s-1", "alice", "orders-db"),
             ("s-10", "alice2", "orders-db-2"), ("alice", "s-1", "orders-db"), ("s-1", "", "orders-db"),
-            ("s-1", "Jos\u{E9}", "orders-db"),
+            ("s-1", "Jos\u{E9}", "orders-db"), ("s-1", "Jose\u{301}", "orders-db"), ("s-\u{E9}", "Jos\u{E9}", "orders-db"),
+            ("s-e\u{301}", "Jose\u{301}", "orders-db"),
         ]
         let events = (0..<200).map { index in
             let (session, subject, connection) = names[index % names.count]

@@ -90,10 +90,12 @@ final class EventIndexer: Sendable {
     /// from the store when their turn comes.
     static let maxHanded = 65_536
 
-    /// Texts interned in `names`, by text. Only the indexer's connection reads or fills it,
-    /// inside its transactions; a step that fails forgets it (its new names rolled back).
+    /// Texts interned in `names`, by their exact UTF-8 bytes (not by `String`, whose equality
+    /// is canonical equivalence: "é" as one scalar and as "e" + U+0301 are equal Strings but
+    /// different names). Only the indexer's connection reads or fills it, inside its
+    /// transactions; a step that fails forgets it (its new names rolled back).
     private struct NameCache {
-        var ids: [String: Int64] = [:]
+        var ids: [[UInt8]: Int64] = [:]
         /// Beyond this many texts (session ids accumulate) the cache starts again.
         static let capacity = 100_000
     }
@@ -406,14 +408,16 @@ final class EventIndexer: Sendable {
         guard let span else { return nil }
         let textBytes = bytes[span.start..<span.start + span.count]
         if let last, last.bytes == textBytes { return last.id }
-        let id = try nameID(db, String(decoding: textBytes, as: UTF8.self), cache: &cache)
+        let id = try nameID(db, textBytes, cache: &cache)
         last = LastName(bytes: textBytes, id: id)
         return id
     }
 
-    /// The id of `text` in `names`, added if new.
-    private func nameID(_ db: Database, _ text: String, cache: inout NameCache) throws -> Int64 {
-        if let id = cache.ids[text] { return id }
+    /// The id of the text `utf8` in `names`, added if new.
+    private func nameID(_ db: Database, _ utf8: ArraySlice<UInt8>, cache: inout NameCache) throws -> Int64 {
+        let key = Array(utf8)
+        if let id = cache.ids[key] { return id }
+        let text = String(decoding: utf8, as: UTF8.self)
         let id: Int64
         if let known = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM main.names WHERE value = ?"), arguments: [text]) {
             id = known
@@ -421,7 +425,7 @@ final class EventIndexer: Sendable {
             try db.cachedStatement(sql: "INSERT INTO main.names(value) VALUES (?)").execute(arguments: [text])
             id = db.lastInsertedRowID
         }
-        cache.ids[text] = id
+        cache.ids[key] = id
         return id
     }
 }
