@@ -12,7 +12,7 @@ bench=.build/release/audit-bench
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
 for durability in full normal; do
   echo "== durable appends, durability $durability"
-  "$bench" appends --durability "$durability" --concurrency 64 --concurrency 256 --events 200000 --single-events 1000 "$@"
+  "$bench" appends --durability "$durability" --concurrency 8 --concurrency 64 --concurrency 256 --concurrency 1024 --events 200000 --single-events 1000 "$@"
 done
 echo "== token verification"
 "$bench" tokens
