@@ -87,6 +87,21 @@ struct ChannelByteStreamTests {
         try await group.shutdownGracefully()
     }
 
+    @Test func aCancelledReadEndsAndTheNextReadGetsTheBytes() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let (server, client, listener) = try await Self.pair(group: group)
+        let waiting = Task { try await server.read() }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        try await client.write(ByteBuffer(string: "after"))
+        #expect(String(buffer: try await Self.readAll(server, count: 5)) == "after")
+        client.close()
+        server.close()
+        try await listener.close()
+        try await group.shutdownGracefully()
+    }
+
     @Test func readsFromAnotherThreadAndWritesAfterCloseFailClearly() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let (server, client, listener) = try await Self.pair(group: group)

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// A connection's bytes for one reading task and its writers, as a handler at the end of the
 /// channel's pipeline: the data path's replacement for `NIOAsyncChannel`.
@@ -13,10 +14,13 @@ import NIOCore
 /// Back-pressure both ways: above ``Handler/highWater`` unread bytes the channel stops
 /// reading from its socket until the reader drains them below ``Handler/lowWater``; a write
 /// that leaves the channel unwritable (its send buffer full) suspends until it drains.
+/// A task cancelled while it waits gets `CancellationError`.
 final class ChannelByteStream: Sendable {
     /// The connection.
     let channel: any Channel
     private let handler: NIOLoopBound<Handler>
+    /// Numbers the writes that wait for writability, so that cancelling one ends only it.
+    private let nextWaiter = Atomic<Int>(0)
 
     /// Adds the stream's handler at the end of `channel`'s pipeline. Call it on the
     /// channel's event loop, for example in a bootstrap's channel initializer.
@@ -34,12 +38,16 @@ final class ChannelByteStream: Sendable {
         if loop.inEventLoop, case .ready(let result) = handler.value.poll() {
             return try result.get()
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            if loop.inEventLoop {
-                self.handler.value.wait(continuation)
-            } else {
-                loop.execute { self.handler.value.wait(continuation) }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if loop.inEventLoop {
+                    self.handler.value.wait(continuation)
+                } else {
+                    loop.execute { self.handler.value.wait(continuation) }
+                }
             }
+        } onCancel: {
+            loop.execute { self.handler.value.cancelReader() }
         }
     }
 
@@ -70,12 +78,17 @@ final class ChannelByteStream: Sendable {
             full = try await loop.submit { try self.handler.value.write(buffers) }.get()
         }
         guard full else { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            if loop.inEventLoop {
-                self.handler.value.waitUntilWritable(continuation)
-            } else {
-                loop.execute { self.handler.value.waitUntilWritable(continuation) }
+        let waiter = nextWaiter.add(1, ordering: .relaxed).newValue
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                if loop.inEventLoop {
+                    self.handler.value.waitUntilWritable(waiter, continuation)
+                } else {
+                    loop.execute { self.handler.value.waitUntilWritable(waiter, continuation) }
+                }
             }
+        } onCancel: {
+            loop.execute { self.handler.value.cancelWriter(waiter) }
         }
     }
 
@@ -113,7 +126,7 @@ final class ChannelByteStream: Sendable {
         /// Set when the connection has ended: nil for a clean end, else its error.
         private var ending: (any Error)??
         private var reader: CheckedContinuation<ByteBuffer?, any Error>?
-        private var writers: [CheckedContinuation<Void, any Error>] = []
+        private var writers: [(waiter: Int, continuation: CheckedContinuation<Void, any Error>)] = []
         /// A socket read the handler held back because too much was unread.
         private var readHeld = false
 
@@ -186,6 +199,20 @@ final class ChannelByteStream: Sendable {
             }
         }
 
+        /// Ends a cancelled read's wait with `CancellationError`; the bytes stay buffered.
+        func cancelReader() {
+            if let reader {
+                self.reader = nil
+                reader.resume(throwing: CancellationError())
+            }
+        }
+
+        /// Ends a cancelled write's wait for writability with `CancellationError`.
+        func cancelWriter(_ waiter: Int) {
+            guard let index = writers.firstIndex(where: { $0.waiter == waiter }) else { return }
+            writers.remove(at: index).continuation.resume(throwing: CancellationError())
+        }
+
         /// Writes and flushes; returns whether the channel is now full.
         func write(_ buffers: some Collection<ByteBuffer>) throws -> Bool {
             guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
@@ -196,7 +223,7 @@ final class ChannelByteStream: Sendable {
             return !context.channel.isWritable
         }
 
-        func waitUntilWritable(_ continuation: CheckedContinuation<Void, any Error>) {
+        func waitUntilWritable(_ waiter: Int, _ continuation: CheckedContinuation<Void, any Error>) {
             guard let context, context.channel.isActive else {
                 continuation.resume(throwing: ChannelError.ioOnClosedChannel)
                 return
@@ -204,7 +231,7 @@ final class ChannelByteStream: Sendable {
             if context.channel.isWritable {
                 continuation.resume()
             } else {
-                writers.append(continuation)
+                writers.append((waiter, continuation))
             }
         }
 
@@ -220,7 +247,7 @@ final class ChannelByteStream: Sendable {
         private func resumeWriters(_ result: Result<Void, any Error>) {
             let waiting = writers
             writers = []
-            for writer in waiting { writer.resume(with: result) }
+            for writer in waiting { writer.continuation.resume(with: result) }
         }
     }
 }
