@@ -19,7 +19,7 @@ final class ChannelByteStream: Sendable {
     /// The connection.
     let channel: any Channel
     private let handler: NIOLoopBound<Handler>
-    /// Numbers the writes that wait for writability, so that cancelling one ends only it.
+    /// Numbers the reads and writes that wait, so that cancelling one ends only it.
     private let nextWaiter = Atomic<Int>(0)
 
     /// Adds the stream's handler at the end of `channel`'s pipeline. Call it on the
@@ -38,16 +38,17 @@ final class ChannelByteStream: Sendable {
         if loop.inEventLoop, case .ready(let result) = handler.value.poll() {
             return try result.get()
         }
+        let waiter = nextWaiter.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 if loop.inEventLoop {
-                    self.handler.value.wait(continuation)
+                    self.handler.value.wait(waiter, continuation)
                 } else {
-                    loop.execute { self.handler.value.wait(continuation) }
+                    loop.execute { self.handler.value.wait(waiter, continuation) }
                 }
             }
         } onCancel: {
-            loop.execute { self.handler.value.cancelReader() }
+            loop.execute { self.handler.value.cancel(waiter) }
         }
     }
 
@@ -88,7 +89,7 @@ final class ChannelByteStream: Sendable {
                 }
             }
         } onCancel: {
-            loop.execute { self.handler.value.cancelWriter(waiter) }
+            loop.execute { self.handler.value.cancel(waiter) }
         }
     }
 
@@ -125,7 +126,11 @@ final class ChannelByteStream: Sendable {
         private var unread = 0
         /// Set when the connection has ended: nil for a clean end, else its error.
         private var ending: (any Error)??
-        private var reader: CheckedContinuation<ByteBuffer?, any Error>?
+        private var reader: (waiter: Int, continuation: CheckedContinuation<ByteBuffer?, any Error>)?
+        /// The newest wait that has reached the loop.
+        private var lastWaiter = 0
+        /// Waits cancelled before they reached the loop.
+        private var cancelledEarly: Set<Int> = []
         private var writers: [(waiter: Int, continuation: CheckedContinuation<Void, any Error>)] = []
         /// A socket read the handler held back because too much was unread.
         private var readHeld = false
@@ -143,7 +148,7 @@ final class ChannelByteStream: Sendable {
             let bytes = unwrapInboundIn(data)
             if let reader {
                 self.reader = nil
-                reader.resume(returning: bytes)
+                reader.continuation.resume(returning: bytes)
             } else {
                 unread += bytes.readableBytes
                 chunks.append(bytes)
@@ -191,26 +196,32 @@ final class ChannelByteStream: Sendable {
             }
         }
 
-        func wait(_ continuation: CheckedContinuation<ByteBuffer?, any Error>) {
+        func wait(_ waiter: Int, _ continuation: CheckedContinuation<ByteBuffer?, any Error>) {
             precondition(reader == nil, "one reader at a time")
+            lastWaiter = max(lastWaiter, waiter)
+            if cancelledEarly.remove(waiter) != nil {
+                continuation.resume(throwing: CancellationError())
+                return
+            }
             switch poll() {
             case .ready(let result): continuation.resume(with: result)
-            case .pending: reader = continuation
+            case .pending: reader = (waiter, continuation)
             }
         }
 
-        /// Ends a cancelled read's wait with `CancellationError`; the bytes stay buffered.
-        func cancelReader() {
-            if let reader {
+        /// Ends the wait of a cancelled read or write with `CancellationError` (received bytes
+        /// stay buffered). A cancellation that arrives before its wait (the task was cancelled
+        /// while the call hopped to the loop) is kept until the wait comes, and ends it at once;
+        /// one for a wait already over is dropped.
+        func cancel(_ waiter: Int) {
+            if let reader, reader.waiter == waiter {
                 self.reader = nil
-                reader.resume(throwing: CancellationError())
+                reader.continuation.resume(throwing: CancellationError())
+            } else if let index = writers.firstIndex(where: { $0.waiter == waiter }) {
+                writers.remove(at: index).continuation.resume(throwing: CancellationError())
+            } else if waiter > lastWaiter {
+                cancelledEarly.insert(waiter)
             }
-        }
-
-        /// Ends a cancelled write's wait for writability with `CancellationError`.
-        func cancelWriter(_ waiter: Int) {
-            guard let index = writers.firstIndex(where: { $0.waiter == waiter }) else { return }
-            writers.remove(at: index).continuation.resume(throwing: CancellationError())
         }
 
         /// Writes and flushes; returns whether the channel is now full.
@@ -224,6 +235,11 @@ final class ChannelByteStream: Sendable {
         }
 
         func waitUntilWritable(_ waiter: Int, _ continuation: CheckedContinuation<Void, any Error>) {
+            lastWaiter = max(lastWaiter, waiter)
+            if cancelledEarly.remove(waiter) != nil {
+                continuation.resume(throwing: CancellationError())
+                return
+            }
             guard let context, context.channel.isActive else {
                 continuation.resume(throwing: ChannelError.ioOnClosedChannel)
                 return
@@ -239,7 +255,7 @@ final class ChannelByteStream: Sendable {
             if ending == nil { ending = .some(error) }
             if let reader, case .ready(let result) = poll() {
                 self.reader = nil
-                reader.resume(with: result)
+                reader.continuation.resume(with: result)
             }
             resumeWriters(.failure(error ?? ChannelError.ioOnClosedChannel))
         }
