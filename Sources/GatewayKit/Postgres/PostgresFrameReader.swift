@@ -32,6 +32,9 @@ struct PostgresFrameReader<Decoder: NIOSingleStepByteToMessageDecoder>: @uncheck
         }
     }
 
+    /// Bytes received and not yet decoded into a message.
+    var bufferedBytes: Int { buffer.readableBytes }
+
     private mutating func append(_ chunk: ByteBuffer) {
         if buffer.readableBytes == 0 {
             buffer = chunk

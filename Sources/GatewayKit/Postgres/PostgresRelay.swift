@@ -115,7 +115,8 @@ struct PostgresRelay: Sendable {
             var trackerOps: [TrackerOp] = []
             var lexing: PostgresRelayState.Lexing?  // read once per batch, when needed
 
-            for (message, bytes) in batch {
+            var terminating = false
+            messages: for (message, bytes) in batch {
                 if let denial = discardUntilSync {
                     if case .sync = message {
                         forward.append(sync)
@@ -200,10 +201,12 @@ struct PostgresRelay: Sendable {
                         trackerOps.append(.ready(inject: policyDenial(rule: rule, reason: reason)))
                     }
                 case .terminate:
+                    // Forwarded after the batch's events are stored, like everything before
+                    // it: a Query and a Terminate in one packet must not skip the trail.
                     state.end("client_quit")
                     forward.append(bytes)
-                    try await upstream.write(contentsOf: forward)
-                    return
+                    terminating = true
+                    break messages
                 case .describe(let target):
                     switch target {
                     case .statement(let name): trackerOps.append(.describe(statement: name))
@@ -269,6 +272,7 @@ struct PostgresRelay: Sendable {
                 }
             }
             if !forward.isEmpty { try await upstream.write(contentsOf: forward) }
+            if terminating { return }
         }
     }
 

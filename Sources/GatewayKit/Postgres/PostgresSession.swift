@@ -55,12 +55,22 @@ struct PostgresSession: Sendable {
                     try await outbound.write(PostgresWire.fatal("08P01", "SSLRequest received inside TLS"))
                     return
                 }
+                // Bytes sent after SSLRequest, before the client has seen the answer, would be
+                // taken as if they had come through TLS (the class of CVE-2021-23214). The
+                // decoder refuses those that came with the request; these came just after it.
                 let tlsContext = context.serverTLS
-                try await channel.eventLoop.flatSubmit {
-                    channel.writeAndFlush(ByteBuffer(string: "S")).flatMapThrowing {
+                let readerEmpty = reader.bufferedBytes == 0
+                let upgraded = try await channel.eventLoop.flatSubmit {
+                    guard readerEmpty, outbound.unreadBytes == 0 else { return channel.eventLoop.makeSucceededFuture(false) }
+                    return channel.writeAndFlush(ByteBuffer(string: "S")).flatMapThrowing {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                        return true
                     }
                 }.get()
+                guard upgraded else {
+                    try? await outbound.write(PostgresWire.fatal("08P01", "invalid startup packet: bytes arrived after the encryption request, before the gateway answered it"))
+                    return
+                }
                 tls = true
             case .gssEncRequest:
                 try await outbound.write(ByteBuffer(string: "N"))

@@ -52,10 +52,19 @@ enum PostgresUpstream {
             }
             if supported, let sslContext {
                 let hostname = connection.tls == .verifyFull && !isIPAddress(connection.address.host) ? connection.address.host : nil
+                // Bytes the server sent after its 'S' would be taken as if they had come
+                // through TLS (the class of CVE-2021-23222). The decoder refuses those that
+                // came with the 'S'; these came just after it.
                 let channel = upstream.channel
-                try await channel.eventLoop.submit {
+                let readerEmpty = reader.bufferedBytes == 0
+                let upgraded = try await channel.eventLoop.submit {
+                    guard readerEmpty, upstream.unreadBytes == 0 else { return false }
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: hostname), position: .first)
+                    return true
                 }.get()
+                guard upgraded else {
+                    throw PostgresUpstreamError(message: "connection \(connection.name): the server sent unencrypted data after agreeing to TLS; the gateway refuses the connection")
+                }
             } else if connection.tls == .require || connection.tls == .verifyFull {
                 throw PostgresUpstreamError(message: "connection \(connection.name) requires TLS (tls: \(connection.tls.rawValue)) but the server does not offer it")
             }

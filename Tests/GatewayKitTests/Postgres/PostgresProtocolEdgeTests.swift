@@ -126,6 +126,27 @@ final class PostgresProtocolEdgeTests {
         #expect(Response(denied["after"]).rows == [["after the call"]])
     }
 
+    @Test func aQuerySentTogetherWithTerminateIsStillAudited() throws {
+        _ = try raw("query-then-terminate", token: developer)
+        // The client does not wait for the answer, so the gateway may still be at work.
+        var commands: [[String: Any]] = []
+        for _ in 0..<50 {
+            commands = try gateway.events(["--subject", "erin", "--type", "command", "--text", "sent with terminate"])
+            if !commands.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(commands.count == 1, "the statement ran upstream, so its event must be in the trail")
+        #expect(commands.first.map { fields($0)["statement"] as? String } == "select 'sent with terminate'")
+    }
+
+    @Test func plaintextSentAfterSSLRequestIsRefused() throws {
+        let result = try raw("plaintext-after-ssl-request", token: developer)
+        #expect(result["first"] as? String == "E", "no 'S': the gateway must not start TLS over bytes that came before it: \(result)")
+        let error = result["error"] as? [String: String] ?? [:]
+        #expect(error["C"] == "08P01")
+        #expect(error["M"]?.contains("after the encryption request") == true, "\(error)")
+    }
+
     // MARK: standard_conforming_strings
 
     private func escapeTestRows() throws -> String {

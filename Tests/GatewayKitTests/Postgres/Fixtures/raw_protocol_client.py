@@ -254,7 +254,36 @@ def pipelined_escapes(port, token, cafile):
     return result
 
 
+def query_then_terminate(port, token, cafile):
+    """A Query and a Terminate in one write, then the socket closed without waiting."""
+    connection = Connection(port, token, cafile)
+    connection.send(query("select 'sent with terminate'"), message(b"X"))
+    connection.sock.close()
+    return {}
+
+
+def plaintext_after_ssl_request(port, token, cafile):
+    """SSLRequest and a plaintext startup packet in one write, before the gateway's answer."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    body = struct.pack("!i", PROTOCOL_3_0) + cstring("user") + cstring("orders") + b"\0"
+    raw.sendall(struct.pack("!ii", 8, SSL_REQUEST) + struct.pack("!i", len(body) + 4) + body)
+    received = b""
+    while True:
+        chunk = raw.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+    raw.close()
+    result = {"first": received[:1].decode("latin-1"), "closed": True}
+    if received[:1] == b"E":
+        length = struct.unpack("!i", received[1:5])[0]
+        result["error"] = fields(received[5:1 + length])
+    return result
+
+
 SCENARIOS = {
+    "query-then-terminate": query_then_terminate,
+    "plaintext-after-ssl-request": plaintext_after_ssl_request,
     "negotiate": negotiate,
     "binary-masking": binary_masking,
     "function-call": function_call,
