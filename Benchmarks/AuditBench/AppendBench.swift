@@ -76,7 +76,7 @@ struct AppendBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
         print("durable appends (\(durability.rawValue) durability, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
-        var rows: [[String]] = [["mode", "concurrency", "events", "seconds", "events/s", "transactions", "avg batch", "writer busy", "writer cpu"]]
+        var rows: [[String]] = [["mode", "concurrency", "events", "seconds", "events/s", "transactions", "avg batch", "writer busy", "writer cpu", "cpu/event"]]
         var verifyRow: [String]?
         for (runIndex, tasks) in concurrency.enumerated() {
             let path = store ?? "\(directory)/group-\(runIndex).sqlite"
@@ -85,11 +85,12 @@ struct AppendBench: AsyncParsableCommand {
                          Self.format(Double(events) / result.seconds, digits: 0), "\(result.stats.transactions)",
                          Self.format(result.stats.averageBatch, digits: 1),
                          Self.format(100 * result.stats.writerBusySeconds / result.seconds, digits: 0) + "%",
-                         Self.format(100 * result.stats.writerCPUSeconds / result.seconds, digits: 0) + "%"])
+                         Self.format(100 * result.stats.writerCPUSeconds / result.seconds, digits: 0) + "%",
+                         Self.format(1e6 * result.cpuSeconds / Double(events), digits: 1) + " µs"])
             if !skipVerify, verifyRow == nil {
                 let verifySeconds = try await timeVerify(path: path)
                 verifyRow = ["verify chain", "1", "\(result.lastSeq)", Self.format(verifySeconds, digits: 3),
-                             Self.format(Double(result.lastSeq) / verifySeconds, digits: 0), "-", "-", "-", "-"]
+                             Self.format(Double(result.lastSeq) / verifySeconds, digits: 0), "-", "-", "-", "-", "-"]
             }
         }
         if singleEvents > 0 {
@@ -99,7 +100,8 @@ struct AppendBench: AsyncParsableCommand {
                          Self.format(Double(singleEvents) / result.seconds, digits: 0), "\(result.stats.transactions)",
                          Self.format(result.stats.averageBatch, digits: 1),
                          Self.format(100 * result.stats.writerBusySeconds / result.seconds, digits: 0) + "%",
-                         Self.format(100 * result.stats.writerCPUSeconds / result.seconds, digits: 0) + "%"])
+                         Self.format(100 * result.stats.writerCPUSeconds / result.seconds, digits: 0) + "%",
+                         Self.format(1e6 * result.cpuSeconds / Double(singleEvents), digits: 1) + " µs"])
         }
         if let verifyRow { rows.append(verifyRow) }
         Self.printTable(rows)
@@ -109,9 +111,27 @@ struct AppendBench: AsyncParsableCommand {
         var seconds: Double
         var stats: AuditStoreStatistics
         var lastSeq: Int64
+        /// The whole process's CPU time (user and system, every thread) from opening the
+        /// store to closing it: steadier than events/s on a machine whose speed varies.
+        var cpuSeconds: Double
+    }
+
+    #if canImport(Glibc)
+    private static let rusageSelf = __rusage_who_t(RUSAGE_SELF.rawValue)
+    #else
+    private static let rusageSelf = RUSAGE_SELF
+    #endif
+
+    /// CPU time used so far by every thread of this process.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(rusageSelf, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     private func measure(path: String, events: Int, tasks: Int, durability: SQLiteAuditStore.Durability) async throws -> Result {
+        let cpuBefore = Self.processCPUSeconds()
         let store = try SQLiteAuditStore(path: path, nodeID: node, signingKey: Curve25519.Signing.PrivateKey(), durability: durability)
         let identity = Self.identity
         let start = ContinuousClock.now
@@ -130,7 +150,8 @@ struct AppendBench: AsyncParsableCommand {
         let stats = store.statistics
         let lastSeq = try await store.lastSeq
         try await store.close()
-        return Result(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, stats: stats, lastSeq: lastSeq)
+        return Result(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, stats: stats, lastSeq: lastSeq,
+                      cpuSeconds: Self.processCPUSeconds() - cpuBefore)
     }
 
     private func timeVerify(path: String) async throws -> Double {
