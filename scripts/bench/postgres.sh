@@ -4,8 +4,9 @@
 #   direct     PostgreSQL itself
 #   gatewayd   through the gateway, every statement audited write-ahead (durability full)
 #   pgbouncer  through PgBouncer in session pooling mode (the peer)
-# and reports TPS, the ratios to direct, the added p50/p99 latency, and each proxy's
-# resident memory per idle client session. Release build. Results go into Docs/PERFORMANCE.md.
+# and reports TPS, the ratios to direct, the added p50/p99 latency, each proxy's CPU per
+# transaction (from /proc/PID/stat around each run), and each proxy's resident memory per
+# idle client session. Release build. Results go into Docs/PERFORMANCE.md.
 #
 # Usage: scripts/bench/postgres.sh [--duration SECONDS] [--clients "1 8 32"] [--idle N]
 #                                  [--durability full|normal] [--policy] [--no-build]
@@ -169,6 +170,10 @@ target_args() { # target -> pgbench connection arguments and password
 }
 target_password() { case "$1" in gatewayd) echo "$token" ;; *) echo apppass ;; esac; }
 
+proxy_pid() { case "$1" in gatewayd) echo "$gw_pid" ;; pgbouncer) echo "$bouncer_pid" ;; *) echo "" ;; esac; }
+cpu_ticks() { # pid -> user + system clock ticks of the whole process so far (empty for none)
+  if [ -n "$1" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; fi
+}
 results="$work/results.tsv"
 : > "$results"
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ); pgbench -S -T $duration, audit durability $durability$([ "$policy" = 1 ] && echo ', policy file with guardrails and all masking detectors')"
@@ -177,18 +182,24 @@ for mode in simple extended; do
     j=$(( c < 2 ? 1 : 2 ))
     for target in direct gatewayd pgbouncer; do
       logdir="$work/log-$mode-$c-$target"; mkdir -p "$logdir"
+      proxy=$(proxy_pid "$target"); ticks_before=$(cpu_ticks "$proxy")
       # shellcheck disable=SC2046
       out=$(cd "$logdir" && PGPASSWORD=$(target_password "$target") PGSSLMODE=disable \
         pgbench -n -S -M "$mode" -c "$c" -j "$j" -T "$duration" -l --sampling-rate=0.05 --log-prefix=tx $(target_args "$target") 2>&1) \
         || { echo "$out" >&2; echo "pgbench failed against $target" >&2; exit 1; }
+      ticks_after=$(cpu_ticks "$proxy")
       tps=$(echo "$out" | awk '/^tps = / {print $3; exit}')
+      txs=$(echo "$out" | awk '/number of transactions actually processed/ {split($6, n, "/"); print n[1]; exit}')
+      # The proxy's own CPU (all threads, user and system) per transaction; none for direct.
+      cpu=$(awk -v a="$ticks_before" -v b="$ticks_after" -v n="${txs:-0}" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (a == "" || n == 0) print "-"; else printf "%.0f", (b - a) * 1e6 / hz / n }')
       failed=$(echo "$out" | awk -F'[ (]+' '/number of failed transactions/ {print $5; exit}')
       # Latency percentiles from the per-transaction log (third column: latency in µs).
       read -r p50 p99 < <(cat "$logdir"/tx.* | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END {
         i50=int(NR*0.50); if (i50<1) i50=1; i99=int(NR*0.99); if (i99<1) i99=1; print v[i50], v[i99] }')
       rm -rf "$logdir"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$target" "$tps" "$p50" "$p99" "${failed:-0}" >> "$results"
-      printf '  %-8s c=%-3s %-9s %10.0f tps  p50 %6d µs  p99 %6d µs\n' "$mode" "$c" "$target" "$tps" "$p50" "$p99"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$target" "$tps" "$p50" "$p99" "${failed:-0}" "$cpu" >> "$results"
+      printf '  %-8s c=%-3s %-9s %10.0f tps  p50 %6d µs  p99 %6d µs  proxy CPU/tx %s µs\n' "$mode" "$c" "$target" "$tps" "$p50" "$p99" "$cpu"
     done
   done
 done
@@ -223,15 +234,15 @@ python3 - "$results" "$gw_kib" "$bouncer_kib" "$idle" <<'PY'
 import sys, collections
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 by = collections.defaultdict(dict)
-for mode, c, target, tps, p50, p99, failed in rows:
-    by[(mode, int(c))][target] = (float(tps), int(p50), int(p99), int(failed))
+for mode, c, target, tps, p50, p99, failed, cpu in rows:
+    by[(mode, int(c))][target] = (float(tps), int(p50), int(p99), int(failed), cpu)
 print()
-print("| mode | clients | direct tps | gatewayd tps | PgBouncer tps | gatewayd / direct | PgBouncer / direct | gatewayd / PgBouncer | gatewayd added p50 / p99 (µs) | PgBouncer added p50 / p99 (µs) |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| mode | clients | direct tps | gatewayd tps | PgBouncer tps | gatewayd / direct | PgBouncer / direct | gatewayd / PgBouncer | gatewayd added p50 / p99 (µs) | PgBouncer added p50 / p99 (µs) | CPU per tx, gatewayd / PgBouncer (µs) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for (mode, c), t in sorted(by.items(), key=lambda kv: (kv[0][0] != "simple", kv[0][1])):
     d, g, b = t["direct"], t["gatewayd"], t["pgbouncer"]
     print(f"| {mode} | {c} | {d[0]:,.0f} | {g[0]:,.0f} | {b[0]:,.0f} | {g[0]/d[0]:.2f} | {b[0]/d[0]:.2f} | {g[0]/b[0]:.2f} "
-          f"| {g[1]-d[1]:+d} / {g[2]-d[2]:+d} | {b[1]-d[1]:+d} / {b[2]-d[2]:+d} |")
+          f"| {g[1]-d[1]:+d} / {g[2]-d[2]:+d} | {b[1]-d[1]:+d} / {b[2]-d[2]:+d} | {g[4]} / {b[4]} |")
     if g[3] or b[3] or d[3]:
         print(f"  (failed transactions: direct {d[3]}, gatewayd {g[3]}, pgbouncer {b[3]})")
 print()
