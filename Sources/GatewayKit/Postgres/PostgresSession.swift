@@ -34,9 +34,9 @@ struct PostgresSession: Sendable {
 
     // MARK: Startup and authentication
 
-    private func serve(_ outbound: ChannelByteStream) async throws {
-        let channel = outbound.channel
-        var reader = PostgresFrameReader(outbound, decoder: PostgresFrontendMessageDecoder())
+    private func serve(_ client: ChannelByteStream) async throws {
+        let channel = client.channel
+        var reader = PostgresFrameReader(client, decoder: PostgresFrontendMessageDecoder())
         var tls = false
         let startup: PostgresFrontendMessage.Startup
         let remote = channel.remoteAddress
@@ -45,14 +45,14 @@ struct PostgresSession: Sendable {
             do {
                 frame = try await reader.next()
             } catch {
-                try? await outbound.write(PostgresWire.fatal("08P01", "invalid startup packet: \(error)"))
+                try? await client.write(PostgresWire.fatal("08P01", "invalid startup packet: \(error)"))
                 return
             }
             guard let (message, _) = frame else { return }
             switch message {
             case .sslRequest:
                 guard !tls else {
-                    try await outbound.write(PostgresWire.fatal("08P01", "SSLRequest received inside TLS"))
+                    try await client.write(PostgresWire.fatal("08P01", "SSLRequest received inside TLS"))
                     return
                 }
                 // Bytes sent after SSLRequest, before the client has seen the answer, would be
@@ -61,19 +61,19 @@ struct PostgresSession: Sendable {
                 let tlsContext = context.serverTLS
                 let readerEmpty = reader.bufferedBytes == 0
                 let upgraded = try await channel.eventLoop.flatSubmit {
-                    guard readerEmpty, outbound.unreadBytes == 0 else { return channel.eventLoop.makeSucceededFuture(false) }
+                    guard readerEmpty, client.unreadBytes == 0 else { return channel.eventLoop.makeSucceededFuture(false) }
                     return channel.writeAndFlush(ByteBuffer(string: "S")).flatMapThrowing {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
                         return true
                     }
                 }.get()
                 guard upgraded else {
-                    try? await outbound.write(PostgresWire.fatal("08P01", "invalid startup packet: bytes arrived after the encryption request, before the gateway answered it"))
+                    try? await client.write(PostgresWire.fatal("08P01", "invalid startup packet: bytes arrived after the encryption request, before the gateway answered it"))
                     return
                 }
                 tls = true
             case .gssEncRequest:
-                try await outbound.write(ByteBuffer(string: "N"))
+                try await client.write(ByteBuffer(string: "N"))
             case .cancelRequest(let request):
                 if let (sessionID, target) = context.registry.cancelTarget(processID: request.processID, secretKey: request.secretKey) {
                     context.logger.info("cancel request forwarded", metadata: ["session": "\(sessionID)"])
@@ -84,59 +84,59 @@ struct PostgresSession: Sendable {
                 startup = value
                 break startupLoop
             default:
-                try await outbound.write(PostgresWire.fatal("08P01", "expected a startup message"))
+                try await client.write(PostgresWire.fatal("08P01", "expected a startup message"))
                 return
             }
         }
 
         guard startup.protocolVersion.major == 3 else {
-            try await outbound.write(PostgresWire.fatal("0A000", "unsupported frontend protocol \(startup.protocolVersion): the gateway speaks 3.0 to \(Self.newestProtocol)"))
+            try await client.write(PostgresWire.fatal("0A000", "unsupported frontend protocol \(startup.protocolVersion): the gateway speaks 3.0 to \(Self.newestProtocol)"))
             return
         }
         if !tls && !(context.configuration.listeners.allowPlaintextLoopback && Self.isLoopback(remote)) {
-            try await outbound.write(PostgresWire.fatal("08P01", "the gateway requires TLS", hint: "connect with sslmode=require (or verify-full with the gateway's certificate)"))
+            try await client.write(PostgresWire.fatal("08P01", "the gateway requires TLS", hint: "connect with sslmode=require (or verify-full with the gateway's certificate)"))
             return
         }
         guard let user = startup.user, !user.isEmpty else {
-            try await outbound.write(PostgresWire.fatal("28000", "no user name given", hint: "the user name names the connection: psql \"user=CONNECTION ...\""))
+            try await client.write(PostgresWire.fatal("28000", "no user name given", hint: "the user name names the connection: psql \"user=CONNECTION ...\""))
             return
         }
         let connectionName = String(user.split(separator: "#", omittingEmptySubsequences: false).last ?? Substring(user))
         let (protocolVersion, negotiation) = Self.negotiateProtocol(startup)
-        if let negotiation { try await outbound.write(PostgresWire.encode(.negotiateProtocolVersion(negotiation))) }
+        if let negotiation { try await client.write(PostgresWire.encode(.negotiateProtocolVersion(negotiation))) }
 
         // The token arrives where a password would.
-        try await outbound.write(PostgresWire.encode(.authentication(.cleartextPassword)))
+        try await client.write(PostgresWire.encode(.authentication(.cleartextPassword)))
         let token: String
         do {
             guard let (message, _) = try await reader.next(), case .password(let password) = message else {
-                try await outbound.write(PostgresWire.fatal("08P01", "expected a password message carrying the token"))
+                try await client.write(PostgresWire.fatal("08P01", "expected a password message carrying the token"))
                 return
             }
             token = try password.password()
         } catch {
-            try? await outbound.write(PostgresWire.fatal("08P01", "invalid password message"))
+            try? await client.write(PostgresWire.fatal("08P01", "invalid password message"))
             return
         }
         let identity: Identity
         do {
             identity = try await context.verifier.verify(token)
         } catch {
-            await refuse(outbound, sqlState: "28P01", message: "token rejected: \(error.message)", identity: nil, connection: connectionName, remote: remote, stage: "authenticate")
+            await refuse(client, sqlState: "28P01", message: "token rejected: \(error.message)", identity: nil, connection: connectionName, remote: remote, stage: "authenticate")
             return
         }
         if let message = context.delegation.status(of: identity).message {
-            await refuse(outbound, sqlState: "28000", message: "token rejected: \(message)", identity: identity, connection: connectionName, remote: remote, stage: "authenticate")
+            await refuse(client, sqlState: "28000", message: "token rejected: \(message)", identity: identity, connection: connectionName, remote: remote, stage: "authenticate")
             return
         }
 
         guard let connection = context.connections[connectionName], connection.protocol == .postgres else {
-            await refuse(outbound, sqlState: "28000", message: "there is no PostgreSQL connection named '\(connectionName)'", identity: identity, connection: connectionName, remote: remote, stage: "route",
+            await refuse(client, sqlState: "28000", message: "there is no PostgreSQL connection named '\(connectionName)'", identity: identity, connection: connectionName, remote: remote, stage: "route",
                          hint: "the user name names the connection (or ANYTHING#CONNECTION)")
             return
         }
         if let allowed = identity.connections, !allowed.contains(connectionName) {
-            await refuse(outbound, sqlState: "28000", message: "your token is limited to \(allowed.joined(separator: ", ")); it does not cover \(connectionName)", identity: identity, connection: connectionName, remote: remote, stage: "route")
+            await refuse(client, sqlState: "28000", message: "your token is limited to \(allowed.joined(separator: ", ")); it does not cover \(connectionName)", identity: identity, connection: connectionName, remote: remote, stage: "route")
             return
         }
         let opening = PolicyRequest(identity: identity, connection: connectionName, protocol: "postgres",
@@ -145,7 +145,7 @@ struct PostgresSession: Sendable {
         switch decision {
         case .allow: break
         case .deny(let rule, let reason), .requireApproval(let rule, let reason, _):
-            await refuse(outbound, sqlState: "42501", message: "access denied by policy (\(rule)): \(reason)", identity: identity, connection: connectionName, remote: remote, stage: "connect", rule: rule)
+            await refuse(client, sqlState: "42501", message: "access denied by policy (\(rule)): \(reason)", identity: identity, connection: connectionName, remote: remote, stage: "connect", rule: rule)
             return
         }
         let settings = context.policy.sessionSettings(opening)
@@ -154,13 +154,13 @@ struct PostgresSession: Sendable {
             maskingEngine = try settings.maskingProfile.flatMap { try context.maskingEngine($0) }
         } catch {
             // Fail closed: without its masking profile the session would show what it must not.
-            await refuse(outbound, sqlState: "58000", message: "masking profile \(settings.maskingProfile ?? "") cannot be used (\(error)); the session is refused",
+            await refuse(client, sqlState: "58000", message: "masking profile \(settings.maskingProfile ?? "") cannot be used (\(error)); the session is refused",
                          identity: identity, connection: connectionName, remote: remote, stage: "connect", rule: decision.rule)
             return
         }
         if let requested = startup.database, requested != user, requested != connectionName,
            let served = connection.database, requested != served {
-            await refuse(outbound, sqlState: "3D000", message: "connection \(connectionName) serves database \(served) only", identity: identity, connection: connectionName, remote: remote, stage: "route")
+            await refuse(client, sqlState: "3D000", message: "connection \(connectionName) serves database \(served) only", identity: identity, connection: connectionName, remote: remote, stage: "route")
             return
         }
 
@@ -173,16 +173,16 @@ struct PostgresSession: Sendable {
             _ = try await context.store.append(AuditEvent(type: .sessionStart, sessionID: id, identity: identity, connection: connectionName, protocol: "postgres", fields: startFields))
         } catch {
             context.logger.error("audit store refused session.start; refusing the session", metadata: ["error": "\(error)"])
-            try? await outbound.write(PostgresWire.fatal("58000", "the audit trail cannot record this session, so the gateway refuses it (fail closed)"))
+            try? await client.write(PostgresWire.fatal("58000", "the audit trail cannot record this session, so the gateway refuses it (fail closed)"))
             return
         }
         let state = PostgresRelayState()
         do {
-            try await connectUpstream(client: outbound, reader: reader, connection: connection, identity: identity, startup: startup,
+            try await connectUpstream(client: client, reader: reader, connection: connection, identity: identity, startup: startup,
                                       protocolVersion: protocolVersion, state: state, settings: settings, maskingEngine: maskingEngine)
         } catch let error as PostgresUpstreamError {
             state.end("upstream_error")
-            try? await outbound.write(PostgresWire.fatal(error.sqlState, error.message, hint: error.hint))
+            try? await client.write(PostgresWire.fatal(error.sqlState, error.message, hint: error.hint))
         } catch {
             state.end("error")
         }
@@ -195,13 +195,13 @@ struct PostgresSession: Sendable {
     }
 
     /// Tells the client why it was refused and records the refusal.
-    private func refuse(_ outbound: ChannelByteStream, sqlState: String, message: String, identity: Identity?, connection: String,
+    private func refuse(_ client: ChannelByteStream, sqlState: String, message: String, identity: Identity?, connection: String,
                         remote: SocketAddress?, stage: String, rule: String? = nil, hint: String? = nil) async {
         var fields: [String: AuditValue] = [AuditField.decision: "deny", AuditField.reason: .string(message), "stage": .string(stage)]
         if let rule { fields[AuditField.rule] = .string(rule) }
         if let remote { fields[AuditField.clientAddress] = .string(Self.describe(remote)) }
         _ = try? await context.store.append(AuditEvent(type: .policyDecision, identity: identity, connection: connection, protocol: "postgres", fields: fields))
-        try? await outbound.write(PostgresWire.fatal(sqlState, message, hint: hint))
+        try? await client.write(PostgresWire.fatal(sqlState, message, hint: hint))
     }
 
     // MARK: Upstream and relay
