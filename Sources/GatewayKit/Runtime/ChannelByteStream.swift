@@ -38,18 +38,7 @@ final class ChannelByteStream: Sendable {
         if loop.inEventLoop, case .ready(let result) = handler.value.poll() {
             return try result.get()
         }
-        let waiter = nextWaiter.add(1, ordering: .relaxed).newValue
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                if loop.inEventLoop {
-                    self.handler.value.wait(waiter, continuation)
-                } else {
-                    loop.execute { self.handler.value.wait(waiter, continuation) }
-                }
-            }
-        } onCancel: {
-            loop.execute { self.handler.value.cancel(waiter) }
-        }
+        return try await suspend { handler, waiter, continuation in handler.wait(waiter, continuation) }
     }
 
     /// Bytes already received, without waiting; nil when none are (or when not called on the
@@ -79,13 +68,22 @@ final class ChannelByteStream: Sendable {
             full = try await loop.submit { try self.handler.value.write(buffers) }.get()
         }
         guard full else { return }
+        try await suspend { handler, waiter, continuation in handler.waitUntilWritable(waiter, continuation) }
+    }
+
+    /// Suspends until the handler resumes the continuation that `register` hands it, on the
+    /// event loop; a cancelled task's wait ends with `CancellationError`.
+    private func suspend<Value: Sendable>(
+        _ register: @escaping @Sendable (Handler, Int, CheckedContinuation<Value, any Error>) -> Void
+    ) async throws -> Value {
+        let loop = channel.eventLoop
         let waiter = nextWaiter.add(1, ordering: .relaxed).newValue
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
                 if loop.inEventLoop {
-                    self.handler.value.waitUntilWritable(waiter, continuation)
+                    register(self.handler.value, waiter, continuation)
                 } else {
-                    loop.execute { self.handler.value.waitUntilWritable(waiter, continuation) }
+                    loop.execute { register(self.handler.value, waiter, continuation) }
                 }
             }
         } onCancel: {
