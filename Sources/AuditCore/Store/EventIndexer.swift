@@ -14,10 +14,11 @@ import SQLite3
 /// The writer's transaction inserts only the `events` row, appended at the right edge of its
 /// B-tree. Indexing by time, session, subject, connection and type, and the `sessions`
 /// table, would dirty more pages in every commit (one per concurrent session for some), so
-/// they live in `event_lookup` and `sessions` and are brought up to date in large steps: when enough events are waiting, on the store's timer, before every query, and on
-/// open and close. Being another file, the lookup has its own write lock, so a step runs
-/// beside the writer's commits instead of between them (measured at a third of the writer's
-/// time when it ran on the writer's connection).
+/// they live in `event_lookup` and `sessions` and are brought up to date in large steps:
+/// when enough events are waiting, on the store's timer, before every query, and on open
+/// and close. Being another file, the lookup has its own write lock, so a step runs beside
+/// the writer's commits instead of between them (measured at a third of the writer's time
+/// when it ran on the writer's connection).
 ///
 /// The writer hands each committed batch over (``hand(_:)``), so a step inserts the lookup
 /// rows from memory; events it was not given (after a restart, or when it fell far behind)
