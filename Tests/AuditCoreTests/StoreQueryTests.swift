@@ -1,4 +1,4 @@
-import AuditCore
+@testable import AuditCore
 import Foundation
 import Testing
 
@@ -131,5 +131,121 @@ struct StoreQueryTests {
         #expect(stored.event.fields == expectedFields)
         #expect(stored.event.issuer == "https://issuer.example.com")
         try await store.close()
+    }
+}
+
+/// Queries answered from the posting lists and time blocks (see `EventIndexer`) must agree
+/// with a plain filter over every event, whatever the step sizes and however far times
+/// stray from the chain's order.
+@Suite("Store queries against a full scan")
+struct StoreQueryAgreementTests {
+    /// A reproducible pseudo-random sequence (SplitMix64).
+    struct Random {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+    }
+
+    static let subjects = ["alice", "bob", "carol", "dave"]
+    static let connections = ["orders-db", "web-1", "billing-db"]
+    static let actorChains: [[String]] = [[], ["agent:planner"], ["agent:planner", "agent:sql-runner"]]
+    static let types: [AuditEventType] = [.command, .command, .command, .commandOutcome, .policyDecision]
+
+    static func matches(_ event: AuditEvent, seq: Int64, _ query: AuditQuery) -> Bool {
+        if let subject = query.subject, event.subject != subject { return false }
+        if let connection = query.connection, event.connection != connection { return false }
+        if let sessionID = query.sessionID, event.sessionID != sessionID { return false }
+        if let actor = query.actor, !event.actors.contains(actor) { return false }
+        if let proto = query.protocol, event.protocol != proto { return false }
+        if let types = query.types, !types.contains(event.type) { return false }
+        if let since = query.since, event.time < since { return false }  // whole seconds: no rounding
+        if let until = query.until, event.time >= until { return false }
+        if let afterSeq = query.afterSeq, seq <= afterSeq { return false }
+        return true
+    }
+
+    @Test func everyFilterCombinationAgreesWithAFullScan() async throws {
+        let directory = try StoreTestDirectory()
+        let store = try StoreFixtures.openStore(directory.file("audit.sqlite"), durability: .normal)
+        var random = Random(state: 20261128)
+        var stored: [(seq: Int64, event: AuditEvent)] = []
+        let total = 6000
+        // Times run about one second apart but stray up to 40 minutes either way, across
+        // several time blocks; a query every few hundred events makes indexer steps of many sizes.
+        while stored.count < total {
+            let batch = (0..<(1 + random.next(40))).map { _ -> AuditEvent in
+                let index = stored.count
+                let jitter = Double(random.next(4800)) - 2400
+                let session = random.next(10) == 0 ? nil : "s-\(random.next(60))"
+                return AuditEvent(
+                    type: Self.types[random.next(Self.types.count)],
+                    time: StoreFixtures.epoch.addingTimeInterval(Double(index) + jitter),
+                    sessionID: session,
+                    identity: random.next(8) == 0 ? nil : StoreFixtures.identity(Self.subjects[random.next(Self.subjects.count)],
+                                                                                 actors: Self.actorChains[random.next(Self.actorChains.count)]),
+                    connection: random.next(6) == 0 ? nil : Self.connections[random.next(Self.connections.count)],
+                    protocol: random.next(2) == 0 ? "postgres" : "ssh",
+                    fields: [AuditField.statement: .string("SELECT \(index)")])
+            }
+            for record in try await store.append(contentsOf: batch) { stored.append((record.seq, record.event)) }
+            if random.next(12) == 0 { _ = try await store.events(AuditQuery(sessionID: "s-1", limit: 1)) }
+        }
+
+        var queries: [AuditQuery] = [AuditQuery(limit: AuditQuery.maxLimit)]
+        for _ in 0..<160 {
+            var query = AuditQuery(limit: [5, 50, AuditQuery.maxLimit][random.next(3)], newestFirst: random.next(2) == 0)
+            if random.next(3) == 0 { query.sessionID = "s-\(random.next(62))" }
+            if random.next(3) == 0 { query.subject = (Self.subjects + ["nobody"])[random.next(Self.subjects.count + 1)] }
+            if random.next(3) == 0 { query.connection = Self.connections[random.next(Self.connections.count)] }
+            if random.next(5) == 0 { query.actor = "agent:sql-runner" }
+            if random.next(5) == 0 { query.protocol = "ssh" }
+            if random.next(4) == 0 { query.types = [Self.types[random.next(Self.types.count)]] }
+            if random.next(3) == 0 { query.since = StoreFixtures.epoch.addingTimeInterval(Double(random.next(total + 6000)) - 3000) }
+            if random.next(3) == 0 { query.until = StoreFixtures.epoch.addingTimeInterval(Double(random.next(total + 6000)) - 3000) }
+            if random.next(3) == 0 { query.afterSeq = Int64(random.next(total)) }
+            queries.append(query)
+        }
+        // Paging by name from just before one of its events: the edges of the posting rows.
+        for _ in 0..<60 {
+            let (seq, event) = stored[random.next(stored.count)]
+            queries.append(AuditQuery(sessionID: event.sessionID, afterSeq: seq - 1, limit: 1))
+            queries.append(AuditQuery(subject: event.subject, afterSeq: seq - 1, limit: 2))
+            queries.append(AuditQuery(connection: event.connection, until: event.time.addingTimeInterval(1), afterSeq: seq - 1, limit: 1))
+        }
+        var nonEmpty = 0
+        let path = directory.file("audit.sqlite")
+        var current = store
+        // Then again with the lookup deleted: rebuilt from the stored bodies on open, in
+        // steps of another size, with nothing handed over in memory.
+        for rebuilt in [false, true] {
+            if rebuilt {
+                try await current.close()
+                let lookup = EventIndexer.lookupPath(forStoreAt: path)
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: lookup + suffix) }
+                current = try StoreFixtures.openStore(path, durability: .normal)
+            }
+            for query in queries {
+                var expected = stored.filter { Self.matches($0.event, seq: $0.seq, query) }.map(\.seq)
+                if query.newestFirst { expected.reverse() }
+                expected = Array(expected.prefix(query.effectiveLimit))
+                if !expected.isEmpty { nonEmpty += 1 }
+                let answer = try await current.events(query).map(\.seq)
+                // Thousands of numbers would bury the message: name the first difference.
+                let difference = answer.indices.first { $0 >= expected.count || answer[$0] != expected[$0] }
+                    ?? (answer.count < expected.count ? answer.count : nil)
+                #expect(difference == nil, """
+                    \(rebuilt ? "rebuilt lookup: " : "")\(query): \(answer.count) events, expected \(expected.count); first difference at index \(difference ?? -1): \
+                    \(difference.flatMap { answer.indices.contains($0) ? answer[$0] : nil } as Any) instead of \
+                    \(difference.flatMap { expected.indices.contains($0) ? expected[$0] : nil } as Any)
+                    """)
+            }
+        }
+        #expect(nonEmpty > queries.count, "the queries exercise real matches, not mostly empty answers")
+        try await current.close()
     }
 }

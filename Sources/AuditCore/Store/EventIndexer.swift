@@ -24,9 +24,15 @@ import SQLite3
 /// rows from memory; events it was not given (after a restart, or when it fell far behind)
 /// are read back from their bodies.
 ///
-/// The session, subject and connection of each row are ids into `names` (each distinct text
-/// stored once), so their three indexes hold integers: with the texts themselves they cost
-/// about a third of the store's CPU per event (string comparisons and three times the pages).
+/// `event_lookup` has one row per event and no secondary index: four index entries per event
+/// (time, session, subject, connection) were a quarter of the store's CPU at high load. A
+/// step instead writes, for each session, subject and connection it saw, one
+/// `lookup_postings` row listing that name's events in the step (offsets from `base_seq`,
+/// the step's start), and widens the time range of each `lookup_time` block of
+/// ``timeBlock`` events it touched (see ``LookupStep``). A query by name walks the name's
+/// rows in chain order (they never overlap, and none spans more than ``maxStep`` events);
+/// a query by time reads only the blocks whose range it reaches. The session, subject and
+/// connection are ids into `names`, each distinct text stored once.
 ///
 /// Everything here is derived: the file can be deleted at any time and is rebuilt from
 /// `events` on the next open. Each step is one transaction over a contiguous range and also
@@ -102,7 +108,7 @@ final class EventIndexer: Sendable {
     }
 
     /// The layout of the lookup tables; a file with another is rebuilt.
-    static let layoutVersion = "4"
+    static let layoutVersion = "5"
 
     /// Opens (or creates) the lookup file beside the store at `storePath`; the store file
     /// must already exist.
@@ -125,6 +131,8 @@ final class EventIndexer: Sendable {
                     DROP TABLE IF EXISTS main.event_lookup;
                     DROP TABLE IF EXISTS main.sessions;
                     DROP TABLE IF EXISTS main.names;
+                    DROP TABLE IF EXISTS main.lookup_postings;
+                    DROP TABLE IF EXISTS main.lookup_time;
                     DELETE FROM main.lookup_meta;
                     INSERT INTO main.lookup_meta(key, value) VALUES ('layout', '\(Self.layoutVersion)');
                     """)
@@ -141,10 +149,19 @@ final class EventIndexer: Sendable {
                     actors TEXT NOT NULL,
                     protocol TEXT
                 );
-                CREATE INDEX IF NOT EXISTS main.event_lookup_time ON event_lookup(time_us);
-                CREATE INDEX IF NOT EXISTS main.event_lookup_session ON event_lookup(session_ref);
-                CREATE INDEX IF NOT EXISTS main.event_lookup_subject ON event_lookup(subject_ref);
-                CREATE INDEX IF NOT EXISTS main.event_lookup_connection ON event_lookup(connection_ref);
+                CREATE TABLE IF NOT EXISTS main.lookup_postings(
+                    kind INTEGER NOT NULL,
+                    name_ref INTEGER NOT NULL,
+                    base_seq INTEGER NOT NULL,
+                    last_seq INTEGER NOT NULL,
+                    offsets TEXT NOT NULL
+                );
+                CREATE UNIQUE INDEX IF NOT EXISTS main.lookup_postings_name ON lookup_postings(kind, name_ref, base_seq);
+                CREATE TABLE IF NOT EXISTS main.lookup_time(
+                    block INTEGER PRIMARY KEY,
+                    min_time_us INTEGER NOT NULL,
+                    max_time_us INTEGER NOT NULL
+                );
                 CREATE TABLE IF NOT EXISTS main.sessions(
                     id TEXT PRIMARY KEY NOT NULL,
                     started_us INTEGER NOT NULL,
@@ -187,7 +204,10 @@ final class EventIndexer: Sendable {
             } else {
                 logger.warning("audit lookup tables do not match the store; rebuilding them", metadata: ["path": "\(path)", "lookupSeq": "\(seq)", "storeSeq": "\(lastSeq)"])
                 try db.inTransaction(.deferred) {
-                    try db.execute(sql: "DELETE FROM main.event_lookup; DELETE FROM main.sessions; DELETE FROM main.names; DELETE FROM main.lookup_meta WHERE key <> 'layout'")
+                    try db.execute(sql: """
+                        DELETE FROM main.event_lookup; DELETE FROM main.lookup_postings; DELETE FROM main.lookup_time;
+                        DELETE FROM main.sessions; DELETE FROM main.names; DELETE FROM main.lookup_meta WHERE key <> 'layout'
+                        """)
                     return .commit
                 }
                 indexed.store(0, ordering: .releasing)
@@ -283,8 +303,11 @@ final class EventIndexer: Sendable {
         let range: StatementArguments = [from, upTo]
         do {
             try db.inTransaction(.deferred) {
-                try insertRows(db, entries: entries, from: from, upTo: upTo)
-                try updateSessions(db, range: range)
+                var derived = LookupStep(base: from)
+                try insertRows(db, entries: entries, from: from, upTo: upTo, derived: &derived)
+                if derived.hasSessionBoundaries { try insertStartedSessions(db, range: range) }
+                try derived.write(db)
+                if derived.hasSessionBoundaries { try endSessions(db, range: range) }
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO main.lookup_meta(key, value) SELECT 'last_hash', hash FROM store.events WHERE seq = ?
                     """, arguments: [upTo])
@@ -298,10 +321,10 @@ final class EventIndexer: Sendable {
     }
 
     /// The `event_lookup` rows of `(from, upTo]`: from the handed-over entries when they cover
-    /// the range, else from the stored bodies.
-    private func insertRows(_ db: Database, entries: [Entry], from: Int64, upTo: Int64) throws {
+    /// the range, else from the stored bodies. Each row also goes into `derived`.
+    private func insertRows(_ db: Database, entries: [Entry], from: Int64, upTo: Int64, derived: inout LookupStep) throws {
         if entries.first?.seq == from + 1, entries.count == Int(upTo - from) {
-            try insertLookup(db, entries)
+            try insertLookup(db, entries, derived: &derived)
             return
         }
         let range: StatementArguments = [from, upTo]
@@ -320,11 +343,39 @@ final class EventIndexer: Sendable {
                    json_extract(body, '$.type'), json_extract(body, '$.actors'), json_extract(body, '$.protocol')
             FROM store.events WHERE seq > ?1 AND seq <= ?2
             """, arguments: range)
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT seq, time_us, session_ref, subject_ref, connection_ref, type FROM main.event_lookup WHERE seq > ? AND seq <= ? ORDER BY seq
+            """, arguments: range)
+        while let row = try rows.next() {
+            let type: String = row[5]
+            derived.add(seq: row[0], timeMicroseconds: row[1], session: row[2], subject: row[3], connection: row[4],
+                        role: LookupStep.Role(typeUTF8: type.utf8))
+        }
     }
 
-    /// Session upkeep for `range`: reads the narrow lookup rows just written, and `events`
-    /// only for the rare start and end.
-    private func updateSessions(_ db: Database, range: StatementArguments) throws {
+    /// The names a `lookup_postings` row can be about: each is a column of `event_lookup`.
+    enum PostingKind: Int, CaseIterable {
+        case session = 1
+        case subject = 2
+        case connection = 3
+
+        /// The `event_lookup` column holding this name's id.
+        var column: String {
+            switch self {
+            case .session: "session_ref"
+            case .subject: "subject_ref"
+            case .connection: "connection_ref"
+            }
+        }
+    }
+
+    /// Events per `lookup_time` block: block `b` holds events `b × timeBlock + 1` to
+    /// `(b + 1) × timeBlock` and the earliest and latest time among them.
+    static let timeBlock: Int64 = 1024
+
+    /// The `sessions` rows of sessions started in `range` (reads their `session.start`
+    /// bodies; run only for steps that hold one).
+    private func insertStartedSessions(_ db: Database, range: StatementArguments) throws {
         try db.execute(sql: """
             INSERT OR IGNORE INTO main.sessions(id, started_us, subject, actors, token_id, connection, protocol, client_address, command_count, start_seq)
             SELECT sn.value, e.time_us, su.value, l.actors, json_extract(e.body, '$.token_id'), cn.value, l.protocol,
@@ -333,13 +384,10 @@ final class EventIndexer: Sendable {
                  LEFT JOIN main.names su ON su.id = l.subject_ref LEFT JOIN main.names cn ON cn.id = l.connection_ref
             WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.sessionStart.rawValue)'
             """, arguments: range)
-        try db.execute(sql: """
-            UPDATE main.sessions SET command_count = command_count + counted.n
-            FROM (SELECT sn.value AS session_id, count(*) AS n FROM main.event_lookup l JOIN main.names sn ON sn.id = l.session_ref
-                  WHERE l.seq > ? AND l.seq <= ? AND l.type = '\(AuditEventType.command.rawValue)'
-                  GROUP BY l.session_ref) AS counted
-            WHERE sessions.id = counted.session_id
-            """, arguments: range)
+    }
+
+    /// Ends the sessions whose `session.end` is in `range`.
+    private func endSessions(_ db: Database, range: StatementArguments) throws {
         try db.execute(sql: """
             UPDATE main.sessions SET ended_us = ended.time_us, end_reason = json_extract(ended.body, '$.fields.\(AuditField.reason)'), end_seq = ended.seq
             FROM (SELECT sn.value AS session_id, e.time_us, e.body, e.seq FROM main.event_lookup l JOIN store.events e ON e.seq = l.seq
@@ -354,7 +402,7 @@ final class EventIndexer: Sendable {
         """
 
     /// Inserts the lookup rows of handed-over events, binding their columns in place.
-    private func insertLookup(_ db: Database, _ entries: [Entry]) throws {
+    private func insertLookup(_ db: Database, _ entries: [Entry], derived: inout LookupStep) throws {
         let handle = try db.cachedStatement(sql: Self.insertLookupSQL).sqliteStatement
         var cache = names.withLock { cache in
             defer { cache.ids = [:] }
@@ -369,6 +417,9 @@ final class EventIndexer: Sendable {
             let session = try nameID(db, entry.bytes, entry.sessionID, last: &lastSession, cache: &cache)
             let subject = try nameID(db, entry.bytes, entry.subject, last: &lastSubject, cache: &cache)
             let connection = try nameID(db, entry.bytes, entry.connection, last: &lastConnection, cache: &cache)
+            let role = LookupStep.Role(typeUTF8: entry.bytes[entry.type.start..<entry.type.start + entry.type.count])
+            derived.add(seq: entry.seq, timeMicroseconds: entry.timeMicroseconds, session: session, subject: subject,
+                        connection: connection, role: role)
             let code = entry.bytes.withUnsafeBufferPointer { bytes -> Int32 in
                 defer {
                     sqlite3_reset(handle)

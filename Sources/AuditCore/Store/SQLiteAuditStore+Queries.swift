@@ -8,42 +8,85 @@ extension SQLiteAuditStore {
     public func events(_ query: AuditQuery) async throws -> [AuditRecord] {
         try ensureOpen()
         let indexedSeq = try await catchUpIndex()
-        let (sql, arguments) = Self.eventsSQL(query, indexedSeq: indexedSeq)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.record(from: $0, node: self.nodeID) }
+            guard let range = try Self.seqRange(db, query, indexedSeq: indexedSeq) else { return [] }
+            let (sql, arguments) = Self.eventsSQL(query, after: range.after, through: range.through)
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.record(from: $0, node: self.nodeID) }
         }
     }
 
-    /// The query's SQL. Filters on session, subject, actor, connection, protocol, type and
-    /// time go through `event_lookup` (see ``EventIndexer``; session, subject and connection
-    /// as ids of `names`); every query stops at `indexedSeq`, the last event the lookup covers, so
-    /// filtered and unfiltered answers agree.
-    static func eventsSQL(_ query: AuditQuery, indexedSeq: Int64) -> (String, StatementArguments) {
-        let useLookup = query.subject != nil || query.actor != nil || query.connection != nil || query.protocol != nil
-            || query.sessionID != nil || query.types != nil || query.since != nil || query.until != nil
-        // Range and order on the driving table's seq, so SQLite walks one index in order.
+    /// The events `(after, through]` that can match `query`, or `nil` if none can: its
+    /// `afterSeq`, the last event the lookup covers (`indexedSeq`, so that filtered and
+    /// unfiltered answers agree), and the blocks of `lookup_time` that its `since` and
+    /// `until` reach (each block records the earliest and latest time of its events, so
+    /// times need not follow the chain's order exactly).
+    static func seqRange(_ db: Database, _ query: AuditQuery, indexedSeq: Int64) throws -> (after: Int64, through: Int64)? {
+        var after = max(query.afterSeq ?? 0, 0)
+        var through = indexedSeq
+        if let since = query.since {
+            let sql = "SELECT min(block) FROM lookup.lookup_time WHERE max_time_us >= ?"
+            guard let block = try Int64.fetchOne(db, sql: sql, arguments: [AuditEvent.microseconds(since)]) else { return nil }
+            after = max(after, block * EventIndexer.timeBlock)
+        }
+        if let until = query.until {
+            let sql = "SELECT max(block) FROM lookup.lookup_time WHERE min_time_us < ?"
+            guard let block = try Int64.fetchOne(db, sql: sql, arguments: [AuditEvent.microseconds(until)]) else { return nil }
+            through = min(through, (block + 1) * EventIndexer.timeBlock)
+        }
+        return after < through ? (after, through) : nil
+    }
+
+    /// The query's SQL over the events `(after, through]`.
+    ///
+    /// Filtered by session, connection or subject, the query walks that name's posting
+    /// lists (see ``EventIndexer``) in chain order, the most selective name first, and
+    /// fetches only their events; other filters go through `event_lookup` (session, subject
+    /// and connection as ids of `names`), and without any the query reads `events` alone.
+    static func eventsSQL(_ query: AuditQuery, after: Int64, through: Int64) -> (String, StatementArguments) {
+        let direction = query.newestFirst ? " DESC" : ""
+        var names: [(kind: EventIndexer.PostingKind, name: String)] = []
+        if let sessionID = query.sessionID { names.append((.session, sessionID)) }
+        if let connection = query.connection { names.append((.connection, connection)) }
+        if let subject = query.subject { names.append((.subject, subject)) }
+        let useLookup = !names.isEmpty || query.actor != nil || query.protocol != nil || query.types != nil
+            || query.since != nil || query.until != nil
         let seq = useLookup ? "l.seq" : "e.seq"
-        var clauses: [String] = ["\(seq) <= ?"]
-        var arguments: [(any DatabaseValueConvertible)?] = [indexedSeq]
-        if let subject = query.subject {
-            clauses.append("l.subject_ref = (SELECT id FROM lookup.names WHERE value = ?)")
-            arguments.append(subject)
+
+        var sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM "
+        var clauses: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        let order: String
+        if let driver = names.first {
+            // Postings rows of one name are disjoint and ordered by base_seq: ordering by it
+            // first lets SQLite sort one row's events at a time and stop at the limit.
+            sql += "lookup.lookup_postings p CROSS JOIN json_each(p.offsets) j CROSS JOIN lookup.event_lookup l CROSS JOIN events e"
+            clauses += [
+                "p.kind = \(driver.kind.rawValue)", "p.name_ref = (SELECT id FROM lookup.names WHERE value = ?)",
+                "p.base_seq < ?", "p.base_seq > ?", "p.last_seq > ?", "l.seq = p.base_seq + j.value", "e.seq = l.seq",
+            ]
+            arguments += [driver.name, through, after - EventIndexer.maxStep, after]
+            order = "p.base_seq\(direction), l.seq\(direction)"
+        } else if useLookup {
+            sql += "lookup.event_lookup l CROSS JOIN events e"
+            clauses.append("e.seq = l.seq")
+            order = "l.seq\(direction)"
+        } else {
+            sql += "events e"
+            order = "e.seq\(direction)"
+        }
+        clauses += ["\(seq) > ?", "\(seq) <= ?"]
+        arguments += [after, through]
+        for (kind, name) in names.dropFirst() {
+            clauses.append("l.\(kind.column) = (SELECT id FROM lookup.names WHERE value = ?)")
+            arguments.append(name)
         }
         if let actor = query.actor {
             clauses.append("l.actors LIKE ? ESCAPE '\\'")
             arguments.append(actorPattern(actor))
         }
-        if let connection = query.connection {
-            clauses.append("l.connection_ref = (SELECT id FROM lookup.names WHERE value = ?)")
-            arguments.append(connection)
-        }
         if let proto = query.protocol {
             clauses.append("l.protocol = ?")
             arguments.append(proto)
-        }
-        if let sessionID = query.sessionID {
-            clauses.append("l.session_ref = (SELECT id FROM lookup.names WHERE value = ?)")
-            arguments.append(sessionID)
         }
         if let text = query.text, !text.isEmpty {
             clauses.append("e.body LIKE ? ESCAPE '\\'")
@@ -65,15 +108,7 @@ extension SQLiteAuditStore {
             clauses.append("l.time_us < ?")
             arguments.append(AuditEvent.microseconds(until))
         }
-        if let afterSeq = query.afterSeq {
-            clauses.append("\(seq) > ?")
-            arguments.append(afterSeq)
-        }
-        var sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM events e"
-        if useLookup { sql += " JOIN lookup.event_lookup l ON l.seq = e.seq" }
-        sql += " WHERE " + clauses.joined(separator: " AND ")
-        sql += query.newestFirst ? " ORDER BY \(seq) DESC" : " ORDER BY \(seq)"
-        sql += " LIMIT ?"
+        sql += " WHERE " + clauses.joined(separator: " AND ") + " ORDER BY " + order + " LIMIT ?"
         arguments.append(query.effectiveLimit)
         return (sql, StatementArguments(arguments))
     }
