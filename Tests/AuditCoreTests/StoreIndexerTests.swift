@@ -213,6 +213,8 @@ struct StoreIndexerTests {
             ("s-10", "alice2", "orders-db-2"), ("alice", "s-1", "orders-db"), ("s-1", "", "orders-db"),
             ("s-1", "Jos\u{E9}", "orders-db"), ("s-1", "Jose\u{301}", "orders-db"), ("s-\u{E9}", "Jos\u{E9}", "orders-db"),
             ("s-e\u{301}", "Jose\u{301}", "orders-db"),
+            // Escaped in the canonical body (so the lookup column cannot point into it).
+            ("s-\"q\"", "tab\there", "back\\slash"), ("s-1", "tab\there", "orders-db"), ("s-\"q\"", "alice", "nl\n"),
         ]
         let events = (0..<200).map { index in
             let (session, subject, connection) = names[index % names.count]

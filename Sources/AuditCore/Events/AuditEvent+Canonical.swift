@@ -46,11 +46,39 @@ extension AuditEvent {
     }
 
     func write(to writer: inout CanonicalJSONWriter) {
+        var verbatim = VerbatimValues()
+        write(to: &writer, verbatim: &verbatim)
+    }
+
+    /// Where ``write(to:verbatim:)`` put the values the store's lookup columns repeat, as
+    /// byte ranges of the writer's buffer: the `actors` array as written, and the content of
+    /// each string whose canonical form is its plain UTF-8 (nothing escaped). `nil` when the
+    /// member is absent or was escaped.
+    struct VerbatimValues {
+        var actors: Range<Int> = 0..<0
+        var connection: Range<Int>?
+        var `protocol`: Range<Int>?
+        var sessionID: Range<Int>?
+        var subject: Range<Int>?
+        var type: Range<Int> = 0..<0
+    }
+
+    /// Writes the canonical JSON and notes in `verbatim` where its values went.
+    func write(to writer: inout CanonicalJSONWriter, verbatim: inout VerbatimValues) {
+        /// Writes `value` as a JSON string; the range of its content if nothing was escaped.
+        func string(_ value: String) -> Range<Int>? {
+            let start = writer.bytes.count + 1
+            writer.string(value)
+            let end = writer.bytes.count - 1
+            return end - start == value.utf8.count ? start..<end : nil
+        }
         writer.raw("{\"actors\":")
+        let actorsStart = writer.bytes.count
         writer.stringArray(actors)
+        verbatim.actors = actorsStart..<writer.bytes.count
         if let connection {
             writer.raw(",\"connection\":")
-            writer.string(connection)
+            verbatim.connection = string(connection)
         }
         writer.raw(",\"fields\":")
         writer.object(fields)
@@ -60,15 +88,15 @@ extension AuditEvent {
         }
         if let `protocol` {
             writer.raw(",\"protocol\":")
-            writer.string(`protocol`)
+            verbatim.protocol = string(`protocol`)
         }
         if let sessionID {
             writer.raw(",\"session_id\":")
-            writer.string(sessionID)
+            verbatim.sessionID = string(sessionID)
         }
         if let subject {
             writer.raw(",\"subject\":")
-            writer.string(subject)
+            verbatim.subject = string(subject)
         }
         writer.raw(",\"time_us\":")
         writer.integer(timeMicroseconds)
@@ -77,7 +105,7 @@ extension AuditEvent {
             writer.string(tokenID)
         }
         writer.raw(",\"type\":")
-        writer.string(type.rawValue)
+        verbatim.type = string(type.rawValue) ?? 0..<0  // raw values are plain ASCII
         writer.raw("}")
     }
 

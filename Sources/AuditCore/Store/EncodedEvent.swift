@@ -1,7 +1,7 @@
-/// An event prepared for storage in the caller's task: time rounded to the microsecond,
-/// canonical body and the lookup columns laid out in one UTF-8 buffer, so the single writer
-/// only hashes and inserts the body, and the indexer inserts the columns, both binding them
-/// in place without copying.
+/// An event prepared for storage in the caller's task: time rounded to the microsecond, and
+/// the canonical body in one UTF-8 buffer with the lookup columns as spans of it, so the
+/// single writer only hashes and inserts the body, and the indexer inserts the columns, both
+/// binding them in place without copying.
 struct EncodedEvent: Sendable {
     /// Where one text column sits in ``bytes``; `nil` stores SQL NULL.
     struct Span: Sendable {
@@ -12,7 +12,7 @@ struct EncodedEvent: Sendable {
     var event: AuditEvent
     var timeMicroseconds: Int64
     /// The canonical JSON (exactly what is hashed and stored in `events.body`), followed by
-    /// the lookup columns (see ``EventIndexer``).
+    /// any lookup column that the body holds only escaped (see ``EventIndexer``).
     var bytes: [UInt8]
     var body: Span
     var type: Span
@@ -27,35 +27,31 @@ struct EncodedEvent: Sendable {
         let normalized = event.normalized
         self.event = normalized
         self.timeMicroseconds = normalized.timeMicroseconds
-        var writer = CanonicalJSONWriter(capacity: 192 + normalized.fields.count * 48 + 160)
-        normalized.write(to: &writer)
+        var writer = CanonicalJSONWriter(capacity: 192 + normalized.fields.count * 48)
+        var verbatim = AuditEvent.VerbatimValues()
+        normalized.write(to: &writer, verbatim: &verbatim)
         var bytes = writer.bytes
         body = Span(start: 0, count: bytes.count)
-        func append(_ text: String?) -> Span? {
+        // The columns point into the body; only a text that had to be escaped there is
+        // appended after it as plain UTF-8.
+        func column(_ range: Range<Int>?, _ text: String?) -> Span? {
+            if let range { return Span(start: range.lowerBound, count: range.count) }
             guard var text else { return nil }
             let start = bytes.count
             text.withUTF8 { bytes.append(contentsOf: $0) }
             return Span(start: start, count: bytes.count - start)
         }
-        type = append(normalized.type.rawValue)!
-        sessionID = append(normalized.sessionID)
-        subject = append(normalized.subject)
-        actors = append(Self.actorsJSON(normalized.actors))!
-        connection = append(normalized.connection)
-        `protocol` = append(normalized.protocol)
+        type = Span(start: verbatim.type.lowerBound, count: verbatim.type.count)
+        actors = Span(start: verbatim.actors.lowerBound, count: verbatim.actors.count)
+        sessionID = column(verbatim.sessionID, normalized.sessionID)
+        subject = column(verbatim.subject, normalized.subject)
+        connection = column(verbatim.connection, normalized.connection)
+        `protocol` = column(verbatim.protocol, normalized.protocol)
         self.bytes = bytes
     }
 
     /// The canonical body's bytes.
     func withBody<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try bytes.withUnsafeBytes { all in try body(UnsafeRawBufferPointer(rebasing: all[self.body.start..<self.body.start + self.body.count])) }
-    }
-
-    /// The `actors` column: the canonical JSON array of the actor chain.
-    static func actorsJSON(_ actors: [String]) -> String {
-        if actors.isEmpty { return "[]" }
-        var writer = CanonicalJSONWriter(capacity: 16 + actors.count * 24)
-        writer.stringArray(actors)
-        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

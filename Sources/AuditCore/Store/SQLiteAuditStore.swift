@@ -62,10 +62,14 @@ public final class SQLiteAuditStore: AuditStore {
     let logger: Logger
 
     /// One caller's append: one event, or several that commit together.
+    ///
+    /// Unchecked continuations: every path that takes an append off the queue (commit, a
+    /// failed transaction or fsync, a closed store) resumes it exactly once, and the checked
+    /// kind costs an allocation per append on the hot path.
     struct PendingAppend: Sendable {
         enum Waiter: Sendable {
-            case one(CheckedContinuation<AuditRecord, any Error>)
-            case many(CheckedContinuation<[AuditRecord], any Error>)
+            case one(UnsafeContinuation<AuditRecord, any Error>)
+            case many(UnsafeContinuation<[AuditRecord], any Error>)
         }
         let events: [EncodedEvent]
         let waiter: Waiter
@@ -230,7 +234,7 @@ public final class SQLiteAuditStore: AuditStore {
     /// The returned record's event has its time rounded to the microsecond, as stored.
     public func append(_ event: AuditEvent) async throws -> AuditRecord {
         let encoded = [EncodedEvent(event)]
-        return try await withCheckedThrowingContinuation { continuation in
+        return try await withUnsafeThrowingContinuation { continuation in
             enqueue(PendingAppend(events: encoded, waiter: .one(continuation)))
         }
     }
@@ -242,7 +246,7 @@ public final class SQLiteAuditStore: AuditStore {
     public func append(contentsOf events: [AuditEvent]) async throws -> [AuditRecord] {
         if events.isEmpty { return [] }
         let encoded = events.map(EncodedEvent.init)
-        return try await withCheckedThrowingContinuation { continuation in
+        return try await withUnsafeThrowingContinuation { continuation in
             enqueue(PendingAppend(events: encoded, waiter: .many(continuation)))
         }
     }
