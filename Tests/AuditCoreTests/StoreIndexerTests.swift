@@ -98,6 +98,34 @@ struct StoreIndexerTests {
         #expect(try ChainVerifier.verify(storeAt: path).ok)
     }
 
+    /// A rebuilt lookup indexes in steps of exactly ``EventIndexer/maxStep`` events: a query
+    /// paging by name across the edge of such a step finds the events on both sides.
+    @Test func queriesFindEventsOnBothSidesOfAFullSizeStep() async throws {
+        let directory = try StoreTestDirectory()
+        let path = directory.file("audit.sqlite")
+        let store = try StoreFixtures.openStore(path, durability: .normal)
+        let step = Int(EventIndexer.maxStep)
+        let total = step + 40
+        for start in stride(from: 0, to: total, by: 1000) {
+            let events = (start..<min(start + 1000, total)).map { StoreFixtures.command($0, session: $0 % 2 == 0 ? "s-even" : "s-odd") }
+            _ = try await store.append(contentsOf: events)
+        }
+        try await store.close()
+        let lookup = EventIndexer.lookupPath(forStoreAt: path)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: lookup + suffix) }
+        let reopened = try StoreFixtures.openStore(path, durability: .normal)
+        let edge = Int64(step)  // the first step's last event; command index edge - 1, so "s-odd"
+        for afterSeq in [edge - 3, edge - 2, edge - 1] {
+            let page = try await reopened.events(AuditQuery(sessionID: "s-odd", afterSeq: afterSeq, limit: 3)).map(\.seq)
+            let first = afterSeq + 1 + (afterSeq + 1) % 2  // odd indexes are even seqs
+            #expect(page == [first, first + 2, first + 4], "after \(afterSeq)")
+        }
+        let newest = try await reopened.events(AuditQuery(sessionID: "s-odd", until: StoreFixtures.epoch.addingTimeInterval(Double(step)), limit: 2, newestFirst: true))
+        #expect(newest.map(\.seq) == [edge, edge - 2], "newest first, ending at the edge")
+        #expect(try await reopened.events(AuditQuery(sessionID: "s-even", limit: AuditQuery.maxLimit, newestFirst: true)).count == min(total / 2, AuditQuery.maxLimit))
+        try await reopened.close()
+    }
+
     /// Writes a store at `path` holding one session of `subject` with `count` commands, and closes it.
     private static func writeStore(_ path: String, session: String, subject: String, count: Int) async throws {
         let store = try StoreFixtures.openStore(path, durability: .normal)

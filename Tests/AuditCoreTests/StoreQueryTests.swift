@@ -151,8 +151,10 @@ struct StoreQueryAgreementTests {
         }
     }
 
+    // "alice" is a subject and a connection; one session name is escaped in the body.
     static let subjects = ["alice", "bob", "carol", "dave"]
-    static let connections = ["orders-db", "web-1", "billing-db"]
+    static let connections = ["orders-db", "web-1", "billing-db", "alice"]
+    static func sessionName(_ number: Int) -> String { number == 7 ? "s-\"7\"" : "s-\(number)" }
     static let actorChains: [[String]] = [[], ["agent:planner"], ["agent:planner", "agent:sql-runner"]]
     static let types: [AuditEventType] = [.command, .command, .command, .commandOutcome, .policyDecision]
 
@@ -166,6 +168,7 @@ struct StoreQueryAgreementTests {
         if let since = query.since, event.time < since { return false }  // whole seconds: no rounding
         if let until = query.until, event.time >= until { return false }
         if let afterSeq = query.afterSeq, seq <= afterSeq { return false }
+        if let text = query.text, !event.canonicalJSONString.lowercased().contains(text.lowercased()) { return false }  // ASCII text
         return true
     }
 
@@ -181,7 +184,7 @@ struct StoreQueryAgreementTests {
             let batch = (0..<(1 + random.next(40))).map { _ -> AuditEvent in
                 let index = stored.count
                 let jitter = Double(random.next(4800)) - 2400
-                let session = random.next(10) == 0 ? nil : "s-\(random.next(60))"
+                let session = random.next(10) == 0 ? nil : Self.sessionName(random.next(60))
                 return AuditEvent(
                     type: Self.types[random.next(Self.types.count)],
                     time: StoreFixtures.epoch.addingTimeInterval(Double(index) + jitter),
@@ -199,12 +202,13 @@ struct StoreQueryAgreementTests {
         var queries: [AuditQuery] = [AuditQuery(limit: AuditQuery.maxLimit)]
         for _ in 0..<160 {
             var query = AuditQuery(limit: [5, 50, AuditQuery.maxLimit][random.next(3)], newestFirst: random.next(2) == 0)
-            if random.next(3) == 0 { query.sessionID = "s-\(random.next(62))" }
+            if random.next(3) == 0 { query.sessionID = Self.sessionName(random.next(62)) }
             if random.next(3) == 0 { query.subject = (Self.subjects + ["nobody"])[random.next(Self.subjects.count + 1)] }
             if random.next(3) == 0 { query.connection = Self.connections[random.next(Self.connections.count)] }
             if random.next(5) == 0 { query.actor = "agent:sql-runner" }
             if random.next(5) == 0 { query.protocol = "ssh" }
-            if random.next(4) == 0 { query.types = [Self.types[random.next(Self.types.count)]] }
+            if random.next(4) == 0 { query.types = [Self.types[random.next(Self.types.count)], Self.types[random.next(Self.types.count)]] }
+            if random.next(8) == 0 { query.text = "select \(random.next(60))" }
             if random.next(3) == 0 { query.since = StoreFixtures.epoch.addingTimeInterval(Double(random.next(total + 6000)) - 3000) }
             if random.next(3) == 0 { query.until = StoreFixtures.epoch.addingTimeInterval(Double(random.next(total + 6000)) - 3000) }
             if random.next(3) == 0 { query.afterSeq = Int64(random.next(total)) }

@@ -60,7 +60,7 @@ extension AuditEvent {
         var `protocol`: Range<Int>?
         var sessionID: Range<Int>?
         var subject: Range<Int>?
-        var type: Range<Int> = 0..<0
+        var type: Range<Int>?
     }
 
     /// Writes the canonical JSON and notes in `verbatim` where its values went.
@@ -105,7 +105,7 @@ extension AuditEvent {
             writer.string(tokenID)
         }
         writer.raw(",\"type\":")
-        verbatim.type = string(type.rawValue) ?? 0..<0  // raw values are plain ASCII
+        verbatim.type = string(type.rawValue)
         writer.raw("}")
     }
 

@@ -41,7 +41,7 @@ struct EncodedEvent: Sendable {
             text.withUTF8 { bytes.append(contentsOf: $0) }
             return Span(start: start, count: bytes.count - start)
         }
-        type = Span(start: verbatim.type.lowerBound, count: verbatim.type.count)
+        type = column(verbatim.type, normalized.type.rawValue)!
         actors = Span(start: verbatim.actors.lowerBound, count: verbatim.actors.count)
         sessionID = column(verbatim.sessionID, normalized.sessionID)
         subject = column(verbatim.subject, normalized.subject)

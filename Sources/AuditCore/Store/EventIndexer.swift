@@ -31,8 +31,8 @@ import SQLite3
 /// the step's start), and widens the time range of each `lookup_time` block of
 /// ``timeBlock`` events it touched (see ``LookupStep``). A query by name walks the name's
 /// rows in chain order (they never overlap, and none spans more than ``maxStep`` events);
-/// a query by time reads only the blocks whose range it reaches. The session, subject and
-/// connection are ids into `names`, each distinct text stored once.
+/// a query by time walks only the events from the first block its times reach to the last.
+/// The session, subject and connection are ids into `names`, each distinct text stored once.
 ///
 /// Everything here is derived: the file can be deleted at any time and is rebuilt from
 /// `events` on the next open. Each step is one transaction over a contiguous range and also
@@ -107,8 +107,9 @@ final class EventIndexer: Sendable {
         static let capacity = 100_000
     }
 
-    /// The layout of the lookup tables; a file with another is rebuilt.
-    static let layoutVersion = "5"
+    /// The layout of the lookup tables; a file with another is rebuilt. It names
+    /// ``maxStep``: queries rely on no posting row spanning more events than that.
+    static let layoutVersion = "5/\(maxStep)"
 
     /// Opens (or creates) the lookup file beside the store at `storePath`; the store file
     /// must already exist.
@@ -289,6 +290,7 @@ final class EventIndexer: Sendable {
     /// file, the store's included, and stall its writer.
     private func step(_ db: Database, to upTo: Int64) throws {
         let from = indexedSeq
+        precondition(upTo > from && upTo - from <= Self.maxStep, "an indexer step spans 1 to maxStep events (queries rely on it)")
         let entries = schedule.withLock { state -> [Entry] in
             let stale = state.handed.prefix { $0.seq <= from }.count
             let usable = state.handed[stale...].prefix { $0.seq <= upTo }.count

@@ -5,8 +5,8 @@ import GRDB
 /// every block of events it touched, and each session's command count.
 ///
 /// Filled one event at a time as the step inserts (or reads back) its `event_lookup` rows,
-/// then written with a statement per posting list, block and session: a few hundred rows
-/// for thousands of events, where an index would take four B-tree insertions per event.
+/// then written with a statement per posting list, block and session: one row per name
+/// and block of the step, where an index would take four B-tree insertions per event.
 struct LookupStep {
     /// The step covers the events after `base`; posting lists hold offsets from it.
     let base: Int64

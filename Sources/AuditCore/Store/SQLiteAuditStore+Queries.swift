@@ -5,21 +5,35 @@ extension SQLiteAuditStore {
     /// Events matching `query` (at most ``AuditQuery/maxLimit``), oldest first unless
     /// ``AuditQuery/newestFirst``. All values are bound as SQL parameters; `text` and
     /// `actor` are matched with `LIKE … ESCAPE '\'` after escaping `%`, `_` and `\`.
+    ///
+    /// Filtered by session, connection or subject (the first of them that is given, in that
+    /// order), the query walks that name's posting lists (see ``EventIndexer``) in the
+    /// query's direction, one step's list at a time, and stops as soon as the page is full;
+    /// other filters are checked on each listed event. Otherwise it walks the events in
+    /// order, through `event_lookup` when a filter needs its columns.
     public func events(_ query: AuditQuery) async throws -> [AuditRecord] {
         try ensureOpen()
+        if query.types?.isEmpty == true { return [] }
         let indexedSeq = try await catchUpIndex()
         return try await pool.read { db in
             guard let range = try Self.seqRange(db, query, indexedSeq: indexedSeq) else { return [] }
-            let (sql, arguments) = Self.eventsSQL(query, after: range.after, through: range.through)
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.record(from: $0, node: self.nodeID) }
+            let rows: [Row]
+            if let driver = Self.drivingName(query) {
+                rows = try Self.eventsByName(db, query, driver: driver, after: range.after, through: range.through)
+            } else {
+                let (sql, arguments) = Self.eventsSQL(query, after: range.after, through: range.through)
+                rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            }
+            return try rows.map { try Self.record(from: $0, node: self.nodeID) }
         }
     }
 
     /// The events `(after, through]` that can match `query`, or `nil` if none can: its
     /// `afterSeq`, the last event the lookup covers (`indexedSeq`, so that filtered and
-    /// unfiltered answers agree), and the blocks of `lookup_time` that its `since` and
-    /// `until` reach (each block records the earliest and latest time of its events, so
-    /// times need not follow the chain's order exactly).
+    /// unfiltered answers agree), and the `lookup_time` blocks its `since` and `until`
+    /// reach: from the first block holding a time at or after `since` to the last holding
+    /// one before `until` (blocks record their earliest and latest time, so times need not
+    /// follow the chain's order exactly).
     static func seqRange(_ db: Database, _ query: AuditQuery, indexedSeq: Int64) throws -> (after: Int64, through: Int64)? {
         var after = max(query.afterSeq ?? 0, 0)
         var through = indexedSeq
@@ -36,47 +50,21 @@ extension SQLiteAuditStore {
         return after < through ? (after, through) : nil
     }
 
-    /// The query's SQL over the events `(after, through]`.
-    ///
-    /// Filtered by session, connection or subject, the query walks that name's posting
-    /// lists (see ``EventIndexer``) in chain order, the most selective name first, and
-    /// fetches only their events; other filters go through `event_lookup` (session, subject
-    /// and connection as ids of `names`), and without any the query reads `events` alone.
-    static func eventsSQL(_ query: AuditQuery, after: Int64, through: Int64) -> (String, StatementArguments) {
-        let direction = query.newestFirst ? " DESC" : ""
-        var names: [(kind: EventIndexer.PostingKind, name: String)] = []
-        if let sessionID = query.sessionID { names.append((.session, sessionID)) }
-        if let connection = query.connection { names.append((.connection, connection)) }
-        if let subject = query.subject { names.append((.subject, subject)) }
-        let useLookup = !names.isEmpty || query.actor != nil || query.protocol != nil || query.types != nil
-            || query.since != nil || query.until != nil
-        let seq = useLookup ? "l.seq" : "e.seq"
+    /// The name whose posting lists drive `query`: its session, else its connection, else its subject.
+    static func drivingName(_ query: AuditQuery) -> (kind: EventIndexer.PostingKind, name: String)? {
+        if let sessionID = query.sessionID { return (.session, sessionID) }
+        if let connection = query.connection { return (.connection, connection) }
+        if let subject = query.subject { return (.subject, subject) }
+        return nil
+    }
 
-        var sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM "
+    /// `query`'s filters other than its range of events and its `driver` name, as SQL over
+    /// `l` (`event_lookup`) and `e` (`events`), and which of the two they need.
+    static func filters(_ query: AuditQuery, except driver: EventIndexer.PostingKind?) -> (clauses: [String], arguments: [(any DatabaseValueConvertible)?], needsLookup: Bool, needsBody: Bool) {
         var clauses: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
-        let order: String
-        if let driver = names.first {
-            // Postings rows of one name are disjoint and ordered by base_seq: ordering by it
-            // first lets SQLite sort one row's events at a time and stop at the limit.
-            sql += "lookup.lookup_postings p CROSS JOIN json_each(p.offsets) j CROSS JOIN lookup.event_lookup l CROSS JOIN events e"
-            clauses += [
-                "p.kind = \(driver.kind.rawValue)", "p.name_ref = (SELECT id FROM lookup.names WHERE value = ?)",
-                "p.base_seq < ?", "p.base_seq > ?", "p.last_seq > ?", "l.seq = p.base_seq + j.value", "e.seq = l.seq",
-            ]
-            arguments += [driver.name, through, after - EventIndexer.maxStep, after]
-            order = "p.base_seq\(direction), l.seq\(direction)"
-        } else if useLookup {
-            sql += "lookup.event_lookup l CROSS JOIN events e"
-            clauses.append("e.seq = l.seq")
-            order = "l.seq\(direction)"
-        } else {
-            sql += "events e"
-            order = "e.seq\(direction)"
-        }
-        clauses += ["\(seq) > ?", "\(seq) <= ?"]
-        arguments += [after, through]
-        for (kind, name) in names.dropFirst() {
+        let names: [(EventIndexer.PostingKind, String?)] = [(.session, query.sessionID), (.connection, query.connection), (.subject, query.subject)]
+        for case let (kind, name?) in names where kind != driver {
             clauses.append("l.\(kind.column) = (SELECT id FROM lookup.names WHERE value = ?)")
             arguments.append(name)
         }
@@ -88,17 +76,9 @@ extension SQLiteAuditStore {
             clauses.append("l.protocol = ?")
             arguments.append(proto)
         }
-        if let text = query.text, !text.isEmpty {
-            clauses.append("e.body LIKE ? ESCAPE '\\'")
-            arguments.append("%" + likeEscaped(jsonEscaped(text)) + "%")
-        }
         if let types = query.types {
-            if types.isEmpty {
-                clauses.append("0")
-            } else {
-                clauses.append("l.type IN (" + Array(repeating: "?", count: types.count).joined(separator: ",") + ")")
-                arguments.append(contentsOf: types.map(\.rawValue))
-            }
+            clauses.append("l.type IN (" + Array(repeating: "?", count: types.count).joined(separator: ",") + ")")
+            arguments.append(contentsOf: types.map(\.rawValue))
         }
         if let since = query.since {
             clauses.append("l.time_us >= ?")
@@ -108,9 +88,68 @@ extension SQLiteAuditStore {
             clauses.append("l.time_us < ?")
             arguments.append(AuditEvent.microseconds(until))
         }
-        sql += " WHERE " + clauses.joined(separator: " AND ") + " ORDER BY " + order + " LIMIT ?"
-        arguments.append(query.effectiveLimit)
-        return (sql, StatementArguments(arguments))
+        let needsLookup = !clauses.isEmpty
+        var needsBody = false
+        if let text = query.text, !text.isEmpty {
+            clauses.append("e.body LIKE ? ESCAPE '\\'")
+            arguments.append("%" + likeEscaped(jsonEscaped(text)) + "%")
+            needsBody = true
+        }
+        return (clauses, arguments, needsLookup, needsBody)
+    }
+
+    /// The SQL of a query without a name to drive it, over the events `(after, through]`:
+    /// a walk of `events` in order, joined row by row to `event_lookup` when a filter needs it.
+    static func eventsSQL(_ query: AuditQuery, after: Int64, through: Int64) -> (String, StatementArguments) {
+        let filters = filters(query, except: nil)
+        let seq = filters.needsLookup ? "l.seq" : "e.seq"
+        var sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM "
+        var clauses = ["\(seq) > ?", "\(seq) <= ?"]
+        if filters.needsLookup {
+            sql += "lookup.event_lookup l CROSS JOIN events e"
+            clauses.append("e.seq = l.seq")
+        } else {
+            sql += "events e"
+        }
+        sql += " WHERE " + (clauses + filters.clauses).joined(separator: " AND ")
+        sql += " ORDER BY \(seq)\(query.newestFirst ? " DESC" : "") LIMIT ?"
+        return (sql, StatementArguments([after, through] + filters.arguments + [query.effectiveLimit]))
+    }
+
+    /// The rows of a query driven by `driver`'s posting lists, over the events `(after, through]`.
+    ///
+    /// Each `lookup_postings` row lists the name's events in one indexer step; they are
+    /// visited in the query's direction (a name's rows never overlap, and none spans more
+    /// than ``EventIndexer/maxStep`` events, which bounds where the first useful one can
+    /// start), each row's events checked against the other filters, until the page is full.
+    /// Only then are the bodies read.
+    static func eventsByName(_ db: Database, _ query: AuditQuery, driver: (kind: EventIndexer.PostingKind, name: String),
+                             after: Int64, through: Int64) throws -> [Row] {
+        guard let nameID = try Int64.fetchOne(db, sql: "SELECT id FROM lookup.names WHERE value = ?", arguments: [driver.name]) else { return [] }
+        let direction = query.newestFirst ? " DESC" : ""
+        let filters = filters(query, except: driver.kind)
+        var clauses = ["l.seq IN (SELECT ? + value FROM json_each(?))", "l.seq > ?", "l.seq <= ?"]
+        if filters.needsBody { clauses.append("e.seq = l.seq") }
+        let matching = try db.makeStatement(sql: """
+            SELECT l.seq FROM lookup.event_lookup l\(filters.needsBody ? " CROSS JOIN events e" : "")
+            WHERE \((clauses + filters.clauses).joined(separator: " AND ")) ORDER BY l.seq\(direction) LIMIT ?
+            """)
+        let postings = try Row.fetchCursor(db, sql: """
+            SELECT base_seq, offsets FROM lookup.lookup_postings
+            WHERE kind = ? AND name_ref = ? AND base_seq < ? AND base_seq > ? AND last_seq > ?
+            ORDER BY base_seq\(direction)
+            """, arguments: [driver.kind.rawValue, nameID, through, after - EventIndexer.maxStep, after])
+        let limit = query.effectiveLimit
+        var seqs: [Int64] = []
+        while seqs.count < limit, let posting = try postings.next() {
+            let base: Int64 = posting[0]
+            let offsets: String = posting[1]
+            seqs += try Int64.fetchAll(matching, arguments: StatementArguments([base, offsets, after, through] + filters.arguments + [limit - seqs.count]))
+        }
+        if seqs.isEmpty { return [] }
+        return try Row.fetchAll(db, sql: """
+            SELECT seq, body, prev_hash, hash FROM events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq\(direction)
+            """, arguments: ["[" + seqs.map(String.init).joined(separator: ",") + "]"])
     }
 
     static func record(from row: Row, node: String) throws -> AuditRecord {

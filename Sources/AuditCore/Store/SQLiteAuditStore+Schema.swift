@@ -17,8 +17,10 @@ extension SQLiteAuditStore {
     ///   index is dropped).
     /// - `checkpoints(seq PRIMARY KEY, node, hash, time_us, key_id, signature)`.
     /// - `keys(key_id PRIMARY KEY, public_key, added_us)` — every key that signed checkpoints.
-    /// - The lookup tables — `event_lookup` (session, subject, connection, type, time) and
-    ///   `sessions` — are derived from `events` by ``EventIndexer`` into a file of their own.
+    /// - The lookup tables — `event_lookup` (session, subject, connection, type, time),
+    ///   `lookup_postings` (each name's events per indexer step), `lookup_time` (time range
+    ///   per block of events), `names` and `sessions` — are derived from `events` by
+    ///   ``EventIndexer`` into a file of their own.
     /// - `meta(key PRIMARY KEY, value)` — `schema_version`, `node_id`, `public_key`, `key_id`.
     ///
     /// Triggers refuse UPDATE and DELETE on `events` and `checkpoints` (defence in depth: the

@@ -63,9 +63,9 @@ public final class SQLiteAuditStore: AuditStore {
 
     /// One caller's append: one event, or several that commit together.
     ///
-    /// Unchecked continuations: every path that takes an append off the queue (commit, a
-    /// failed transaction or fsync, a closed store) resumes it exactly once, and the checked
-    /// kind costs an allocation per append on the hot path.
+    /// Unchecked continuations: an append is resumed exactly once, by the commit that stores
+    /// it (after its fsync), by a failed transaction or fsync, or at once when the store is
+    /// closed; the checked kind costs an allocation per append on the hot path.
     struct PendingAppend: Sendable {
         enum Waiter: Sendable {
             case one(UnsafeContinuation<AuditRecord, any Error>)
