@@ -33,7 +33,48 @@ enum PostgresUpstream {
 
     /// Negotiates TLS, sends the startup packet and authenticates; returns the reader
     /// positioned after the first ReadyForQuery, and the greeting.
+    ///
+    /// Every failure is a ``PostgresUpstreamError`` naming the connection and what went
+    /// wrong (a TLS handshake the server's certificate failed, a malformed or injected
+    /// message, the server closing), which the session sends the client as a FATAL error
+    /// instead of just closing its connection.
     static func handshake(
+        _ upstream: ChannelByteStream,
+        connection: ConnectionEntry,
+        password: Secret?,
+        clientParameters: [PostgresFrontendMessage.Startup.Parameter],
+        sslContext: NIOSSLContext?
+    ) async throws -> (PostgresFrameReader<PostgresBackendMessageDecoder>, Greeting) {
+        do {
+            return try await negotiate(upstream, connection: connection, password: password, clientParameters: clientParameters, sslContext: sslContext)
+        } catch let error as PostgresUpstreamError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as PostgresWireError where error.code == .unexpectedDataAfterEncryptionRequest {
+            throw PostgresUpstreamError(message: "connection \(connection.name): \(unencryptedAfterTLS)")
+        } catch let error as PostgresWireError {
+            throw PostgresUpstreamError(message: "connection \(connection.name): the server sent a malformed message (\(error)); the gateway refuses the connection")
+        } catch where error is NIOSSLError || error is BoringSSLError {
+            throw PostgresUpstreamError(message: "connection \(connection.name): TLS with the server failed: \(tlsReason(error))",
+                                        hint: "check the connection's tls mode and ca_file against the server's certificate")
+        } catch {
+            throw PostgresUpstreamError(message: "connection \(connection.name): the connection to the server failed during start-up: \(error)")
+        }
+    }
+
+    private static let unencryptedAfterTLS = "the server sent unencrypted data after agreeing to TLS; the gateway refuses the connection"
+
+    /// BoringSSL's reason for a failed handshake as a person reads it ("certificate verify
+    /// failed"), without the library's error codes and source paths; other errors as they are.
+    static func tlsReason(_ error: any Error) -> String {
+        let text = String(describing: error)
+        guard let marker = text.range(of: "OPENSSL_internal:") else { return text }
+        let reason = text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+        return reason.isEmpty ? text : reason.lowercased().replacingOccurrences(of: "_", with: " ")
+    }
+
+    private static func negotiate(
         _ upstream: ChannelByteStream,
         connection: ConnectionEntry,
         password: Secret?,
@@ -63,7 +104,7 @@ enum PostgresUpstream {
                     return true
                 }.get()
                 guard upgraded else {
-                    throw PostgresUpstreamError(message: "connection \(connection.name): the server sent unencrypted data after agreeing to TLS; the gateway refuses the connection")
+                    throw PostgresUpstreamError(message: "connection \(connection.name): \(unencryptedAfterTLS)")
                 }
             } else if connection.tls == .require || connection.tls == .verifyFull {
                 throw PostgresUpstreamError(message: "connection \(connection.name) requires TLS (tls: \(connection.tls.rawValue)) but the server does not offer it")

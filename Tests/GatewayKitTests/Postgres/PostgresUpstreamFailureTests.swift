@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// When the gateway cannot set up the upstream side — a server whose certificate the
+/// configured CA does not vouch for, an impostor that agrees to TLS and then talks in
+/// plaintext — the client gets a FATAL error that names the connection and the reason (not
+/// a bare closed connection), the session ends as `upstream_error`, and the gateway keeps
+/// serving everyone else.
+@Suite("PostgreSQL upstream failures", .serialized)
+final class PostgresUpstreamFailureTests {
+    let gateway: PostgresGateway
+    let certificates: TemporaryDirectory
+    let developer: String
+    /// Where the impostor listens for each connection (started by the test that uses it).
+    let impostorPorts = ["injected-same-read": TestServers.freePort(), "injected-later-read": TestServers.freePort()]
+
+    init() throws {
+        // A CA that has nothing to do with the test server's certificate.
+        certificates = try TemporaryDirectory()
+        let strangerCA = certificates.file("stranger-ca.crt")
+        let openssl = try ChildProcess.runTool("openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=stranger-ca",
+            "-keyout", certificates.file("stranger-ca.key"), "-out", strangerCA,
+        ])
+        try #require(openssl.status == 0, "openssl: \(openssl.stderr)")
+        let postgres = try TestServers.postgres()
+        var extra = """
+              - name: orders-wrong-ca
+                protocol: postgres
+                address: \(postgres.host):\(postgres.port)
+                database: app
+                username: app
+                credential: env:PG_APP_PASSWORD
+                tls: verify-full
+                ca_file: \(strangerCA)
+                allow_groups: [developers]
+
+            """
+        for (name, port) in impostorPorts.sorted(by: { $0.key < $1.key }) {
+            extra += """
+                  - name: \(name)
+                    protocol: postgres
+                    address: 127.0.0.1:\(port)
+                    database: app
+                    username: app
+                    credential: env:PG_APP_PASSWORD
+                    tls: require
+                    allow_groups: [developers]
+
+                """
+        }
+        gateway = try PostgresGateway.start(extraConnectionYAML: extra)
+        developer = try gateway.token("dana", groups: ["developers"])
+    }
+
+    deinit {
+        _ = gateway.stop()
+        gateway.directory.remove()
+        certificates.remove()
+    }
+
+    /// The reasons recorded for the sessions on `connection` that have ended, once there are
+    /// any (the client hears of the failure before the session's end is stored).
+    private func endReasons(_ connection: String) throws -> [String] {
+        let deadline = Date().addingTimeInterval(15)
+        while true {
+            let reasons = try gateway.events(["--connection", connection, "--type", "session.end"]).compactMap {
+                ((($0["event"] as? [String: Any])?["fields"] as? [String: Any])?["reason"]) as? String
+            }
+            if !reasons.isEmpty || Date() > deadline { return reasons }
+            usleep(100_000)
+        }
+    }
+
+    /// A healthy session on `orders` answers, as before the failure.
+    private func expectGatewayStillServes() throws {
+        let healthy = try gateway.psql("orders", token: developer, ["-At", "-c", "SELECT 40 + 2"])
+        #expect(healthy.status == 0 && healthy.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "42", "\(healthy.stderr)")
+    }
+
+    @Test func aServerCertificateTheConfiguredCADoesNotVouchForIsAClearError() throws {
+        let result = try gateway.psql("orders-wrong-ca", token: developer, ["-At", "-c", "SELECT 1"])
+        #expect(result.status != 0); print("STDERR:", result.stderr)
+        #expect(result.stderr.contains("FATAL"), "a protocol error, not a dropped connection: \(result.stderr)")
+        #expect(result.stderr.contains("connection orders-wrong-ca: TLS with the server failed: certificate verify failed"), "\(result.stderr)")
+        #expect(!result.stderr.contains(".build") && !result.stderr.contains("OPENSSL_internal"), "no library internals: \(result.stderr)")
+        #expect(result.stderr.contains("ca_file"), "the hint says what to check: \(result.stderr)")
+        #expect(try endReasons("orders-wrong-ca") == ["upstream_error"])
+        try expectGatewayStillServes()
+    }
+
+    @Test(arguments: ["same-read", "later-read"])
+    func aServerThatSendsPlaintextAfterAgreeingToTLSIsRefused(mode: String) throws {
+        let connection = "injected-\(mode)"
+        let script = TestServers.repositoryRoot.appendingPathComponent("Tests/GatewayKitTests/Postgres/Fixtures/injecting_postgres_server.py").path
+        let impostor = try ChildProcess.start(path: "/usr/bin/env", ["python3", script, String(impostorPorts[connection]!), mode])
+        defer { _ = impostor.wait(timeout: 1) }
+        _ = try impostor.waitForOutput(containing: "ready", timeout: 30)
+
+        let result = try gateway.psql(connection, token: developer, ["-At", "-c", "SELECT 1"])
+        print("STDERR:", result.stderr); #expect(result.status != 0, "the forged AuthenticationOk and ReadyForQuery must not open a session: \(result.stdout)")
+        #expect(result.stderr.contains("FATAL") && result.stderr.contains("connection \(connection):"), "\(result.stderr)")
+        if mode == "same-read" {
+            // Caught before TLS starts: the bytes came with the 'S'.
+            #expect(result.stderr.contains("unencrypted data after agreeing to TLS"), "\(result.stderr)")
+        }
+        #expect(impostor.wait(timeout: 30) == 0, "impostor: \(impostor.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(impostor.stdout.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8)) as? [String: Any],
+                                  "impostor report: \(impostor.stdout)")
+        #expect(report["ssl_request"] as? Bool == true, "\(report)")
+        // Nothing, or a TLS handshake record (22) — never a plaintext StartupMessage (whose
+        // first byte, the top of its length, is 0) that would carry the user name in clear.
+        let first = report["first_byte_after"] as? Int
+        #expect(first == nil || first == 22, "the gateway sent plaintext after the 'S': \(report)")
+        #expect(try endReasons(connection) == ["upstream_error"])
+        try expectGatewayStillServes()
+    }
+}
