@@ -11,6 +11,6 @@ struct AuditBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit-bench",
         abstract: "Benchmarks for AuditGateway's audit store, token verification, masking and policy.",
-        subcommands: [AppendBench.self, TokenBench.self, MaskingBench.self, PolicyBench.self]
+        subcommands: [AppendBench.self, QueryBench.self, TokenBench.self, MaskingBench.self, PolicyBench.self]
     )
 }
