@@ -58,16 +58,12 @@ extension SQLiteAuditStore {
         return nil
     }
 
-    /// `query`'s filters other than its range of events and its `driver` name, as SQL over
-    /// `l` (`event_lookup`) and `e` (`events`), and which of the two they need.
-    static func filters(_ query: AuditQuery, except driver: EventIndexer.PostingKind?) -> (clauses: [String], arguments: [(any DatabaseValueConvertible)?], needsLookup: Bool, needsBody: Bool) {
+    /// `query`'s filters other than its range of events and its names (session, connection,
+    /// subject), as SQL over `l` (`event_lookup`) and `e` (`events`), and which of the two
+    /// they need.
+    static func filters(_ query: AuditQuery) -> (clauses: [String], arguments: [(any DatabaseValueConvertible)?], needsLookup: Bool, needsBody: Bool) {
         var clauses: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
-        let names: [(EventIndexer.PostingKind, String?)] = [(.session, query.sessionID), (.connection, query.connection), (.subject, query.subject)]
-        for case let (kind, name?) in names where kind != driver {
-            clauses.append("l.\(kind.column) = (SELECT id FROM lookup.names WHERE value = ?)")
-            arguments.append(name)
-        }
         if let actor = query.actor {
             clauses.append("l.actors LIKE ? ESCAPE '\\'")
             arguments.append(actorPattern(actor))
@@ -101,7 +97,7 @@ extension SQLiteAuditStore {
     /// The SQL of a query without a name to drive it, over the events `(after, through]`:
     /// a walk of `events` in order, joined row by row to `event_lookup` when a filter needs it.
     static func eventsSQL(_ query: AuditQuery, after: Int64, through: Int64) -> (String, StatementArguments) {
-        let filters = filters(query, except: nil)
+        let filters = Self.filters(query)
         let seq = filters.needsLookup ? "l.seq" : "e.seq"
         var sql = "SELECT e.seq, e.body, e.prev_hash, e.hash FROM "
         var clauses = ["\(seq) > ?", "\(seq) <= ?"]
@@ -121,35 +117,76 @@ extension SQLiteAuditStore {
     /// Each `lookup_postings` row lists the name's events in one indexer step; they are
     /// visited in the query's direction (a name's rows never overlap, and none spans more
     /// than ``EventIndexer/maxStep`` events, which bounds where the first useful one can
-    /// start), each row's events checked against the other filters, until the page is full.
-    /// Only then are the bodies read.
+    /// start), each row's events checked against the other filters (or, when there are none,
+    /// taken as listed), until the page is full. Only then are the bodies read.
     static func eventsByName(_ db: Database, _ query: AuditQuery, driver: (kind: EventIndexer.PostingKind, name: String),
                              after: Int64, through: Int64) throws -> [Row] {
-        guard let nameID = try Int64.fetchOne(db, sql: "SELECT id FROM lookup.names WHERE value = ?", arguments: [driver.name]) else { return [] }
+        func nameID(_ name: String) throws -> Int64? {
+            try Int64.fetchOne(db, sql: "SELECT id FROM lookup.names WHERE value = ?", arguments: [name])
+        }
+        guard let driverID = try nameID(driver.name) else { return [] }
+        var filters = Self.filters(query)
+        // The other names as ids, looked up once; a name never seen matches nothing.
+        let others: [(EventIndexer.PostingKind, String?)] = [(.session, query.sessionID), (.connection, query.connection), (.subject, query.subject)]
+        for case let (kind, name?) in others where kind != driver.kind {
+            guard let id = try nameID(name) else { return [] }
+            filters.clauses.insert("l.\(kind.column) = ?", at: 0)
+            filters.arguments.insert(id, at: 0)
+        }
         let direction = query.newestFirst ? " DESC" : ""
-        let filters = filters(query, except: driver.kind)
-        var clauses = ["l.seq IN (SELECT ? + value FROM json_each(?))", "l.seq > ?", "l.seq <= ?"]
-        if filters.needsBody { clauses.append("e.seq = l.seq") }
-        let matching = try db.makeStatement(sql: """
-            SELECT l.seq FROM lookup.event_lookup l\(filters.needsBody ? " CROSS JOIN events e" : "")
-            WHERE \((clauses + filters.clauses).joined(separator: " AND ")) ORDER BY l.seq\(direction) LIMIT ?
-            """)
+        let limit = query.effectiveLimit
+        var seqs: [Int64] = []
         let postings = try Row.fetchCursor(db, sql: """
             SELECT base_seq, offsets FROM lookup.lookup_postings
             WHERE kind = ? AND name_ref = ? AND base_seq < ? AND base_seq > ? AND last_seq > ?
             ORDER BY base_seq\(direction)
-            """, arguments: [driver.kind.rawValue, nameID, through, after - EventIndexer.maxStep, after])
-        let limit = query.effectiveLimit
-        var seqs: [Int64] = []
-        while seqs.count < limit, let posting = try postings.next() {
-            let base: Int64 = posting[0]
-            let offsets: String = posting[1]
-            seqs += try Int64.fetchAll(matching, arguments: StatementArguments([base, offsets, after, through] + filters.arguments + [limit - seqs.count]))
+            """, arguments: [driver.kind.rawValue, driverID, through, after - EventIndexer.maxStep, after])
+        if filters.clauses.isEmpty {
+            // Nothing else to check: the listed events themselves, in range.
+            while seqs.count < limit, let posting = try postings.next() {
+                let base: Int64 = posting[0]
+                let offsets: String = posting[1]
+                var listed = Self.offsets(offsets).lazy.map { base + $0 }.filter { $0 > after && $0 <= through }.sorted()
+                if query.newestFirst { listed.reverse() }
+                seqs += listed.prefix(limit - seqs.count)
+            }
+        } else {
+            var clauses = ["l.seq IN (SELECT ? + value FROM json_each(?))", "l.seq > ?", "l.seq <= ?"]
+            if filters.needsBody { clauses.append("e.seq = l.seq") }
+            let matching = try db.makeStatement(sql: """
+                SELECT l.seq FROM lookup.event_lookup l\(filters.needsBody ? " CROSS JOIN events e" : "")
+                WHERE \((clauses + filters.clauses).joined(separator: " AND ")) ORDER BY l.seq\(direction) LIMIT ?
+                """)
+            while seqs.count < limit, let posting = try postings.next() {
+                let base: Int64 = posting[0]
+                let offsets: String = posting[1]
+                seqs += try Int64.fetchAll(matching, arguments: StatementArguments([base, offsets, after, through] + filters.arguments + [limit - seqs.count]))
+            }
         }
         if seqs.isEmpty { return [] }
         return try Row.fetchAll(db, sql: """
             SELECT seq, body, prev_hash, hash FROM events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq\(direction)
             """, arguments: ["[" + seqs.map(String.init).joined(separator: ",") + "]"])
+    }
+
+    /// The numbers of a posting row's `offsets`, a JSON array of non-negative integers as
+    /// ``LookupStep`` writes it (anything but digits separates them).
+    static func offsets(_ json: String) -> [Int64] {
+        var numbers: [Int64] = []
+        var current: Int64 = 0
+        var inNumber = false
+        for byte in json.utf8 {
+            if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                current = current &* 10 &+ Int64(byte - UInt8(ascii: "0"))
+                inNumber = true
+            } else if inNumber {
+                numbers.append(current)
+                current = 0
+                inNumber = false
+            }
+        }
+        if inNumber { numbers.append(current) }
+        return numbers
     }
 
     static func record(from row: Row, node: String) throws -> AuditRecord {

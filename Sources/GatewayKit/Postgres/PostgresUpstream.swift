@@ -55,9 +55,10 @@ enum PostgresUpstream {
             throw PostgresUpstreamError(message: "connection \(connection.name): \(unencryptedAfterTLS)")
         } catch let error as PostgresWireError {
             throw PostgresUpstreamError(message: "connection \(connection.name): the server sent a malformed message (\(error)); the gateway refuses the connection")
-        } catch where error is NIOSSLError || error is BoringSSLError {
-            throw PostgresUpstreamError(message: "connection \(connection.name): TLS with the server failed: \(tlsReason(error))",
-                                        hint: "check the connection's tls mode and ca_file against the server's certificate")
+        } catch where error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            let failure = TLSFailure(error)
+            throw PostgresUpstreamError(message: "connection \(connection.name): TLS with the server failed: \(failure.reason)",
+                                        hint: failure.isTrust ? "check the connection's tls mode and ca_file against the server's certificate" : nil)
         } catch {
             throw PostgresUpstreamError(message: "connection \(connection.name): the connection to the server failed during start-up: \(error)")
         }
@@ -65,13 +66,34 @@ enum PostgresUpstream {
 
     private static let unencryptedAfterTLS = "the server sent unencrypted data after agreeing to TLS; the gateway refuses the connection"
 
-    /// BoringSSL's reason for a failed handshake as a person reads it ("certificate verify
-    /// failed"), without the library's error codes and source paths; other errors as they are.
-    static func tlsReason(_ error: any Error) -> String {
-        let text = String(describing: error)
-        guard let marker = text.range(of: "OPENSSL_internal:") else { return text }
-        let reason = text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-        return reason.isEmpty ? text : reason.lowercased().replacingOccurrences(of: "_", with: " ")
+    /// Why a TLS handshake with the server failed, as a person reads it (BoringSSL's reason
+    /// without its codes and source paths), and whether the connection's trust settings
+    /// (`tls`, `ca_file`) are the likely cause.
+    struct TLSFailure {
+        var reason: String
+        /// The server's certificate was refused (not vouched for, or not for this host).
+        var isTrust: Bool
+
+        init(_ error: any Error) {
+            let text = String(describing: error)
+            if let extra = error as? NIOSSLExtraError {
+                // "NIOSSLExtraError.failedToValidateHostname: Couldn't find … in certificate from peer"
+                reason = text.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? text
+                isTrust = extra == .failedToValidateHostname
+            } else if let marker = text.range(of: "OPENSSL_internal:") {
+                let code = text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                isTrust = code.contains("CERTIFICATE")
+                // A record that is not TLS: plaintext where the server agreed to encrypt.
+                reason = code == "WRONG_VERSION_NUMBER" ? "the server did not speak TLS after agreeing to it"
+                    : code.isEmpty ? text : code.lowercased().replacingOccurrences(of: "_", with: " ")
+            } else if text.contains("EOF during handshake") || text.contains("uncleanShutdown") {
+                reason = "the server closed the connection during the TLS handshake"
+                isTrust = false
+            } else {
+                reason = text
+                isTrust = false
+            }
+        }
     }
 
     private static func negotiate(

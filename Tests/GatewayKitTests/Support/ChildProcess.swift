@@ -124,7 +124,10 @@ enum ChildProcess {
         /// Waits for exit and returns the status, killing it after `timeout`.
         func wait(timeout: TimeInterval = 30) -> Int32 {
             let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning, Date() < deadline { usleep(20_000) }
+            while Date() < deadline {
+                if let status = ChildProcess.exitStatus(process) { return status }
+                usleep(20_000)
+            }
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
