@@ -291,4 +291,39 @@ extension ConfigurationLoaderTests {
         #expect(found[1].message == "environment variable NOT_SET_ANYWHERE is not set")
         #expect(found[2].message.contains("database"))
     }
+
+    @Test func connectTimeoutDefaultsToThirtySecondsAndIsValidated() throws {
+        let config = try ConfigurationLoader.parse("""
+        data_dir: /x
+        connections:
+          - name: orders
+            protocol: postgres
+            address: 127.0.0.1:5432
+          - name: slow
+            protocol: postgres
+            address: 127.0.0.1:5433
+            connect_timeout: 90s
+        """, baseDirectory: "/tmp", environment: environment)
+        #expect(config.connections.map(\.connectTimeout) == [30, 90])
+
+        let found = try issues("""
+        data_dir: /x
+        connections:
+          - name: orders
+            protocol: postgres
+            address: 127.0.0.1:5432
+            connect_timeout: 0s
+          - name: web-1
+            protocol: ssh
+            address: 127.0.0.1:22
+            username: deploy
+            private_key: env:ORDERS_DB_PASSWORD
+            host_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMPqtOZIisvFgt+VkBr72XyUNWT2ElW7CDdVovT25L2p
+            connect_timeout: 5s
+        """)
+        #expect(found.map(\.key) == ["connections[0].connect_timeout", "connections[1].connect_timeout"])
+        #expect(found.map(\.line) == [6, 13])
+        #expect(found[0].message == "must be longer than 0s")
+        #expect(found[1].message == "applies to postgres connections only")
+    }
 }

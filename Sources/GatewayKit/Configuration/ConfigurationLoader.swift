@@ -192,6 +192,13 @@ public enum ConfigurationLoader {
             let allowGroups = entry.stringList("allow_groups") ?? []
             let readOnlyGroups = entry.stringList("read_only_groups") ?? []
             let maskColumns = entry.stringList("mask_columns") ?? []
+            let connectTimeout = entry.duration("connect_timeout")
+            if let connectTimeout, connectTimeout <= 0 {
+                issues.add(entry.keyPath("connect_timeout"), entry.lineOf("connect_timeout"), "must be longer than 0s")
+            }
+            if connectTimeout != nil, proto == .ssh {
+                issues.add(entry.keyPath("connect_timeout"), entry.lineOf("connect_timeout"), "applies to postgres connections only")
+            }
             let idleTimeout = entry.duration("idle_timeout")
             let maxDuration = entry.duration("max_duration")
             let jitRole = Self.jitRole(in: &entry, protocol: proto, database: database, absolute: absolute, environment: environment)
@@ -204,6 +211,7 @@ public enum ConfigurationLoader {
                 connection.allowGroups = allowGroups
                 connection.readOnlyGroups = readOnlyGroups
                 connection.maskColumns = maskColumns
+                if let connectTimeout, connectTimeout > 0 { connection.connectTimeout = connectTimeout }
                 connection.idleTimeout = idleTimeout
                 connection.maxDuration = maxDuration
                 connection.jitRole = jitRole

@@ -151,6 +151,11 @@ public struct ConnectionEntry: Sendable {
     public var readOnlyGroups: [String] = []
     /// Result columns masked for everyone (case-insensitive globs).
     public var maskColumns: [String] = []
+    /// PostgreSQL: how long the gateway waits for the server to accept the connection and
+    /// finish start-up (TLS, authentication) before refusing the session.
+    public var connectTimeout: TimeInterval = ConnectionEntry.defaultConnectTimeout
+    /// The start-up wait when the connection names none, in seconds.
+    public static let defaultConnectTimeout: TimeInterval = 30
     /// End a session idle this long; nil = never.
     public var idleTimeout: TimeInterval?
     /// End a session this long after it started; nil = never.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -19,7 +20,7 @@ enum PostgresUpstream {
     static func connect(to connection: ConnectionEntry, group: any EventLoopGroup) async throws -> ChannelByteStream {
         do {
             return try await ClientBootstrap(group: group)
-                .connectTimeout(.seconds(10))
+                .connectTimeout(.milliseconds(Int64(connection.connectTimeout * 1000)))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: connection.address.host, port: connection.address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -45,8 +46,18 @@ enum PostgresUpstream {
         clientParameters: [PostgresFrontendMessage.Startup.Parameter],
         sslContext: NIOSSLContext?
     ) async throws -> (PostgresFrameReader<PostgresBackendMessageDecoder>, Greeting) {
+        // A server that accepted the connection but never finishes start-up is cut off.
+        let timedOut = NIOLockedValueBox(false)
+        let deadline = upstream.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(connection.connectTimeout * 1000))) {
+            timedOut.withLockedValue { $0 = true }
+            upstream.close()
+        }
+        defer { deadline.cancel() }
         do {
             return try await negotiate(upstream, connection: connection, password: password, clientParameters: clientParameters, sslContext: sslContext)
+        } catch where timedOut.withLockedValue({ $0 }) {
+            throw PostgresUpstreamError(message: "connection \(connection.name): the server did not finish start-up within \(PostgresRelay.describe(seconds: connection.connectTimeout))",
+                                        hint: "check the server, or raise the connection's connect_timeout if it is only slow")
         } catch let error as PostgresUpstreamError {
             throw error
         } catch is CancellationError {

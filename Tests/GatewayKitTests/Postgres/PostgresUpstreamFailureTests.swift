@@ -12,7 +12,8 @@ final class PostgresUpstreamFailureTests {
     let certificates: TemporaryDirectory
     let developer: String
     /// Where the impostor listens for each connection (started by the test that uses it).
-    let impostorPorts = ["injected-same-read": TestServers.freePort(), "injected-later-read": TestServers.freePort()]
+    let impostorPorts = ["injected-same-read": TestServers.freePort(), "injected-later-read": TestServers.freePort(),
+                         "injected-silent": TestServers.freePort()]
 
     init() throws {
         // A CA that has nothing to do with the test server's certificate.
@@ -46,6 +47,7 @@ final class PostgresUpstreamFailureTests {
                     credential: env:PG_APP_PASSWORD
                     tls: require
                     allow_groups: [developers]
+                    connect_timeout: 2s
 
                 """
         }
@@ -115,6 +117,21 @@ final class PostgresUpstreamFailureTests {
         let first = report["first_byte_after"] as? Int
         #expect(first == nil || first == 22, "the gateway sent plaintext after the 'S': \(report)")
         #expect(try endReasons(connection) == ["upstream_error"])
+        try expectGatewayStillServes()
+    }
+
+    @Test func aServerThatNeverFinishesStartUpIsCutOffAfterConnectTimeout() throws {
+        let script = TestServers.repositoryRoot.appendingPathComponent("Tests/GatewayKitTests/Postgres/Fixtures/injecting_postgres_server.py").path
+        let impostor = try ChildProcess.start(path: "/usr/bin/env", ["python3", script, String(impostorPorts["injected-silent"]!), "silent"])
+        defer { _ = impostor.wait(timeout: 1) }
+        _ = try impostor.waitForOutput(containing: "ready", timeout: 30)
+
+        let result = try gateway.psql("injected-silent", token: developer, ["-At", "-c", "SELECT 1"], timeout: 30)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("FATAL") && result.stderr.contains("connection injected-silent: the server did not finish start-up within 2s"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("connect_timeout"), "the hint names the setting: \(result.stderr)")
+        #expect(try endReasons("injected-silent") == ["upstream_error"])
         try expectGatewayStillServes()
     }
 }

@@ -7,6 +7,7 @@ believe it had authenticated: AuthenticationOk and ReadyForQuery.
 Usage: injecting_postgres_server.py PORT MODE
   MODE same-read   the forged messages travel in the same segment as the 'S'
   MODE later-read  they follow 200 ms after it
+  MODE silent      it never answers the SSLRequest (a server that hangs in start-up)
 
 Serves one connection, prints "ready" once listening, and at the end one JSON line: whether
 an SSLRequest came, how many bytes the gateway sent after the 'S', and the first of them
@@ -39,7 +40,9 @@ def main():
     request = receive_exactly(connection, 8)
     report = {"ssl_request": len(request) == 8 and struct.unpack("!II", request) == (8, 80877103)}
     forged = b"R" + struct.pack("!II", 8, 0) + b"Z" + struct.pack("!I", 5) + b"I"
-    if mode == "same-read":
+    if mode == "silent":
+        pass
+    elif mode == "same-read":
         connection.sendall(b"S" + forged)
     else:
         connection.sendall(b"S")
