@@ -324,6 +324,6 @@ extension ConfigurationLoaderTests {
         #expect(found.map(\.key) == ["connections[0].connect_timeout", "connections[1].connect_timeout"])
         #expect(found.map(\.line) == [6, 13])
         #expect(found[0].message == "must be longer than 0s")
-        #expect(found[1].message == "applies to postgres connections only")
+        #expect(found[1].message == "only PostgreSQL connections have a start-up to time; remove it from this SSH connection")
     }
 }

@@ -197,7 +197,7 @@ public enum ConfigurationLoader {
                 issues.add(entry.keyPath("connect_timeout"), entry.lineOf("connect_timeout"), "must be longer than 0s")
             }
             if connectTimeout != nil, proto == .ssh {
-                issues.add(entry.keyPath("connect_timeout"), entry.lineOf("connect_timeout"), "applies to postgres connections only")
+                issues.add(entry.keyPath("connect_timeout"), entry.lineOf("connect_timeout"), "only PostgreSQL connections have a start-up to time; remove it from this SSH connection")
             }
             let idleTimeout = entry.duration("idle_timeout")
             let maxDuration = entry.duration("max_duration")
