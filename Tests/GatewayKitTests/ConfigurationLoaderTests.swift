@@ -25,6 +25,19 @@ struct ConfigurationLoaderTests {
         #expect(config.tokens.leeway == 30)
     }
 
+    @Test func listenerThreadsDefaultToOnePerCoreAndAreBounded() throws {
+        let defaults = try ConfigurationLoader.parse("data_dir: /x\n", baseDirectory: "/tmp", environment: environment)
+        #expect(defaults.listeners.threads == nil)
+        let one = try ConfigurationLoader.parse("data_dir: /x\nlisteners:\n  postgres: 127.0.0.1:15432\n  threads: 1\n", baseDirectory: "/tmp", environment: environment)
+        #expect(one.listeners.threads == 1)
+        for bad in ["0", "257", "two"] {
+            let found = try issues("data_dir: /x\nlisteners:\n  threads: \(bad)\n")
+            #expect(found.map(\.key) == ["listeners.threads"])
+            #expect(found.first?.line == 3)
+            #expect(found.first?.message == "must be a whole number from 1 to 256, not '\(bad)'")
+        }
+    }
+
     @Test func relativePathsResolveAgainstTheFile() throws {
         let config = try ConfigurationLoader.parse("data_dir: data\n", baseDirectory: "/etc/agw", environment: environment)
         #expect(config.dataDirectory == "/etc/agw/data")

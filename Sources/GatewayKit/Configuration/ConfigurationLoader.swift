@@ -153,6 +153,7 @@ public enum ConfigurationLoader {
             config.listeners.ssh = listeners.address("ssh")
             config.listeners.http = listeners.address("http")
             if let plain = listeners.bool("allow_plaintext_loopback") { config.listeners.allowPlaintextLoopback = plain }
+            if let threads = listeners.int("threads", range: 1...256) { config.listeners.threads = threads }
             listeners.reportUnknownKeys()
         }
 

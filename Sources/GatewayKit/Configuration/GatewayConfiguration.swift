@@ -119,6 +119,10 @@ public struct ListenerConfiguration: Sendable {
     public var http: HostAndPort?
     /// Accept clients without TLS when both ends are on loopback (development only).
     public var allowPlaintextLoopback: Bool = false
+    /// Event-loop threads serving the protocol listeners (each session, and its upstream
+    /// connection, lives on one of them); nil: one per core. On a small host that the
+    /// gateway shares with the servers behind it, fewer threads leave them more CPU.
+    public var threads: Int?
     public init() {}
 }
 

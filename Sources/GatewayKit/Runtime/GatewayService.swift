@@ -18,7 +18,9 @@ public enum GatewayService {
     ) throws -> ServiceGroup {
         let admin = AdminServer.application(runtime: runtime, registry: registry, logger: logger, onRunning: onAdminRunning)
         let listeners = runtime.configuration.listeners
+        let loops = ListenerEventLoops(threads: listeners.threads)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: loops),
             .init(service: AuditStoreService(store: runtime.store, nodeID: runtime.configuration.nodeID)),
         ]
         if let address = listeners.postgres {
@@ -29,14 +31,14 @@ public enum GatewayService {
             let context = PostgresSessionContext(
                 node: NodeServices(runtime: runtime, logger: logger),
                 serverTLS: try TLSContexts.server(runtime.certificate), upstreamTLS: upstreamTLS,
-                group: MultiThreadedEventLoopGroup.singleton, jitRoles: runtime.jitRoles)
+                group: loops.group, jitRoles: runtime.jitRoles)
             services.append(.init(service: PostgresListener(context: context, address: address, onListening: onPostgresListening)))
         }
         if let address = listeners.ssh {
             let context = SSHSessionContext(
                 node: NodeServices(runtime: runtime, logger: logger),
                 hostKey: try SSHHostKey.loadOrCreate(runtime.dataDirectory), userCA: runtime.sshUserCA)
-            services.append(.init(service: SSHListener(context: context, address: address, group: MultiThreadedEventLoopGroup.singleton, onListening: onSSHListening)))
+            services.append(.init(service: SSHListener(context: context, address: address, group: loops.group, onListening: onSSHListening)))
         }
         if let policy = runtime.policyStore {
             services.append(.init(service: PolicyReloader(policy: policy, store: runtime.store, logger: logger)))

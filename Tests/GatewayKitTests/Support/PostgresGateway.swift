@@ -23,8 +23,9 @@ struct PostgresGateway {
     ///   - policyYAML: a policy document; when given, gatewayd runs with it (`policy.file`)
     ///     instead of the connections' group lists.
     ///   - tokenSettings: more lines under `tokens:`, e.g. `["max_delegation_depth: 2"]`.
+    ///   - listenerSettings: more lines under `listeners:`, e.g. `["threads: 1"]`.
     static func start(variants: [String: [String]] = [:], extraConnectionYAML: String = "", policyYAML: String? = nil,
-                      tokenSettings: [String] = []) throws -> PostgresGateway {
+                      tokenSettings: [String] = [], listenerSettings: [String] = []) throws -> PostgresGateway {
         let postgres = try TestServers.postgres()
         let variantYAML = variants.keys.sorted().map { name in
             (["  - name: \(name)", "    protocol: postgres", "    address: \(postgres.host):\(postgres.port)", "    database: app", "    username: app",
@@ -48,6 +49,7 @@ struct PostgresGateway {
         dev_issuer: true
         listeners:
           postgres: 127.0.0.1:\(port)
+        \(listenerSettings.map { "  " + $0 }.joined(separator: "\n"))
         \(policyYAML == nil ? "" : "policy:\n  file: policy.yaml")
         connections:
           - name: orders
