@@ -117,6 +117,16 @@ let package = Package(
             ],
             path: "Benchmarks/AuditBench"
         ),
+        // The bare SwiftNIO relay the PostgreSQL benchmark measures as the floor for a NIO proxy.
+        .executableTarget(
+            name: "tcp-relay",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/TCPRelay"
+        ),
         .testTarget(name: "ProtocolParsersTests", dependencies: ["ProtocolParsers"]),
         .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "AuditCore", "ProtocolParsers"]),
         .testTarget(

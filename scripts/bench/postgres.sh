@@ -4,18 +4,23 @@
 #   direct     PostgreSQL itself
 #   gatewayd   through the gateway, every statement audited write-ahead (durability full)
 #   pgbouncer  through PgBouncer in session pooling mode (the peer)
+#   nio-relay  through a bare SwiftNIO TCP relay (Benchmarks/TCPRelay: no parsing, no
+#              audit), the floor for any NIO-based proxy on this machine
 # and reports TPS, the ratios to direct, the added p50/p99 latency, each proxy's CPU per
 # transaction (from /proc/PID/stat around each run), and each proxy's resident memory per
 # idle client session. Release build. Results go into Docs/PERFORMANCE.md.
 #
 # Usage: scripts/bench/postgres.sh [--duration SECONDS] [--clients "1 8 32"] [--idle N]
-#                                  [--durability full|normal] [--policy] [--no-build]
+#                                  [--durability full|normal] [--threads N] [--policy]
+#                                  [--no-build]
+# --threads sets gatewayd's listeners.threads and the relay's event loops (default: one
+# per core for both).
 # --policy runs gatewayd with a policy file (guardrail deny rules, an allow rule with a
 # masking profile: a column rule and all twelve value detectors) instead of the
 # connection's allow_groups, to compare guardrails and masking on against off.
-# All three paths are plaintext TCP on loopback (sslmode=disable), so only the proxying is
+# All four paths are plaintext TCP on loopback (sslmode=disable), so only the proxying is
 # compared. The servers are private to this script (state in /tmp/agw-bench-servers, ports
-# 55532 / 56432 / 56532) and stopped on exit.
+# 55532 / 56432 / 56532 / 56632) and stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -26,15 +31,17 @@ idle=100
 durability=full
 build=1
 policy=0
+threads=
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --clients) clients=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --durability) durability=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --policy) policy=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -48,15 +55,17 @@ command -v pgbouncer >/dev/null 2>&1 || {
 if [ "$build" = 1 ]; then
   swift build -c release --product gatewayd
   swift build -c release --product auditctl
+  swift build -c release --product tcp-relay
 fi
 bin=$(swift build -c release --show-bin-path)
 
 work=$(mktemp -d /tmp/agw-bench-pg.XXXXXX)
 chmod 755 "$work"
 export AGW_TEST_STATE=/tmp/agw-bench-servers AGW_TEST_ENV=/tmp/agw-bench-servers/env AGW_TEST_PG_PORT=55532
-gw_pid= bouncer_pid=
+gw_pid= bouncer_pid= relay_pid=
 cleanup() {
   [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null
   [ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null
   scripts/test-servers.sh stop >/dev/null 2>&1 || true
   cp "$work/gw/gatewayd.log" /tmp/gw-last.log; rm -rf "$work"
@@ -64,7 +73,7 @@ cleanup() {
 trap cleanup EXIT
 scripts/test-servers.sh start postgres >/dev/null
 . "$AGW_TEST_ENV"
-pg_port=$AGW_TEST_PG_PORT gw_port=56532 bouncer_port=56432 admin_port=56580
+pg_port=$AGW_TEST_PG_PORT gw_port=56532 bouncer_port=56432 relay_port=56632 admin_port=56580
 
 # pgbench's tables (scale 1: 100,000 accounts, all in memory).
 PGPASSWORD=apppass pgbench -q -i -s 1 -h 127.0.0.1 -p "$pg_port" -U app app >/dev/null 2>&1
@@ -106,6 +115,7 @@ dev_issuer: true
 listeners:
   postgres: 127.0.0.1:$gw_port
   allow_plaintext_loopback: true
+${threads:+  threads: $threads}
 connections:
   - name: bench
     protocol: postgres
@@ -159,6 +169,12 @@ BENCH_PG_PASSWORD=apppass "$bin/gatewayd" --config "$work/gw/gatewayd.yaml" >"$w
 gw_pid=$!
 for _ in $(seq 200); do grep -q "postgres listener ready" "$work/gw/gatewayd.log" && break; sleep 0.1; done
 grep -q "postgres listener ready" "$work/gw/gatewayd.log" || { cat "$work/gw/gatewayd.log" >&2; echo "gatewayd did not start" >&2; exit 1; }
+# The bare NIO relay, as many event loops as gatewayd.
+"$bin/tcp-relay" --listen "127.0.0.1:$relay_port" --upstream "127.0.0.1:$pg_port" ${threads:+--threads "$threads"} >"$work/relay.log" 2>&1 &
+relay_pid=$!
+for _ in $(seq 100); do grep -q "listening" "$work/relay.log" && break; sleep 0.1; done
+grep -q "listening" "$work/relay.log" || { cat "$work/relay.log" >&2; echo "tcp-relay did not start" >&2; exit 1; }
+
 token=$("$bin/auditctl" token mint --data-dir "$work/gw/data" --subject bench-user --group bench --ttl 2h)
 
 target_args() { # target -> pgbench connection arguments and password
@@ -166,21 +182,22 @@ target_args() { # target -> pgbench connection arguments and password
     direct) echo "-h 127.0.0.1 -p $pg_port -U app app" ;;
     gatewayd) echo "-h 127.0.0.1 -p $gw_port -U bench bench" ;;
     pgbouncer) echo "-h 127.0.0.1 -p $bouncer_port -U app app" ;;
+    nio-relay) echo "-h 127.0.0.1 -p $relay_port -U app app" ;;
   esac
 }
 target_password() { case "$1" in gatewayd) echo "$token" ;; *) echo apppass ;; esac; }
 
-proxy_pid() { case "$1" in gatewayd) echo "$gw_pid" ;; pgbouncer) echo "$bouncer_pid" ;; *) echo "" ;; esac; }
+proxy_pid() { case "$1" in gatewayd) echo "$gw_pid" ;; pgbouncer) echo "$bouncer_pid" ;; nio-relay) echo "$relay_pid" ;; *) echo "" ;; esac; }
 cpu_ticks() { # pid -> user + system clock ticks of the whole process so far (empty for none)
   if [ -n "$1" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; fi
 }
 results="$work/results.tsv"
 : > "$results"
-echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ); pgbench -S -T $duration, audit durability $durability$([ "$policy" = 1 ] && echo ', policy file with guardrails and all masking detectors')"
+echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ); pgbench -S -T $duration, audit durability $durability, event loops ${threads:-one per core}$([ "$policy" = 1 ] && echo ', policy file with guardrails and all masking detectors')"
 for mode in simple extended; do
   for c in $clients; do
     j=$(( c < 2 ? 1 : 2 ))
-    for target in direct gatewayd pgbouncer; do
+    for target in direct gatewayd pgbouncer nio-relay; do
       logdir="$work/log-$mode-$c-$target"; mkdir -p "$logdir"
       proxy=$(proxy_pid "$target"); ticks_before=$(cpu_ticks "$proxy")
       # shellcheck disable=SC2046
@@ -237,14 +254,14 @@ by = collections.defaultdict(dict)
 for mode, c, target, tps, p50, p99, failed, cpu in rows:
     by[(mode, int(c))][target] = (float(tps), int(p50), int(p99), int(failed), cpu)
 print()
-print("| mode | clients | direct tps | gatewayd tps | PgBouncer tps | gatewayd / direct | PgBouncer / direct | gatewayd / PgBouncer | gatewayd added p50 / p99 (µs) | PgBouncer added p50 / p99 (µs) | CPU per tx, gatewayd / PgBouncer (µs) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| mode | clients | direct tps | gatewayd tps | PgBouncer tps | NIO relay tps | gatewayd / direct | PgBouncer / direct | gatewayd / PgBouncer | gatewayd / NIO relay | gatewayd added p50 / p99 (µs) | PgBouncer added p50 / p99 (µs) | CPU per tx, gatewayd / PgBouncer / NIO relay (µs) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (mode, c), t in sorted(by.items(), key=lambda kv: (kv[0][0] != "simple", kv[0][1])):
-    d, g, b = t["direct"], t["gatewayd"], t["pgbouncer"]
-    print(f"| {mode} | {c} | {d[0]:,.0f} | {g[0]:,.0f} | {b[0]:,.0f} | {g[0]/d[0]:.2f} | {b[0]/d[0]:.2f} | {g[0]/b[0]:.2f} "
-          f"| {g[1]-d[1]:+d} / {g[2]-d[2]:+d} | {b[1]-d[1]:+d} / {b[2]-d[2]:+d} | {g[4]} / {b[4]} |")
-    if g[3] or b[3] or d[3]:
-        print(f"  (failed transactions: direct {d[3]}, gatewayd {g[3]}, pgbouncer {b[3]})")
+    d, g, b, r = t["direct"], t["gatewayd"], t["pgbouncer"], t["nio-relay"]
+    print(f"| {mode} | {c} | {d[0]:,.0f} | {g[0]:,.0f} | {b[0]:,.0f} | {r[0]:,.0f} | {g[0]/d[0]:.2f} | {b[0]/d[0]:.2f} | {g[0]/b[0]:.2f} | {g[0]/r[0]:.2f} "
+          f"| {g[1]-d[1]:+d} / {g[2]-d[2]:+d} | {b[1]-d[1]:+d} / {b[2]-d[2]:+d} | {g[4]} / {b[4]} / {r[4]} |")
+    if g[3] or b[3] or d[3] or r[3]:
+        print(f"  (failed transactions: direct {d[3]}, gatewayd {g[3]}, pgbouncer {b[3]}, nio-relay {r[3]})")
 print()
 print(f"Resident memory per idle client session ({sys.argv[4]} sessions held): "
       f"gatewayd {float(sys.argv[2]):.0f} KiB, PgBouncer {float(sys.argv[3]):.0f} KiB")
