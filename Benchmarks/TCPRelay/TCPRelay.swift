@@ -1,6 +1,11 @@
 import ArgumentParser
 import NIOCore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The floor for any proxy built on SwiftNIO: a TCP relay that glues each accepted
 /// connection to a new upstream connection and copies bytes both ways, parsing nothing and
@@ -52,6 +57,7 @@ struct TCPRelay: AsyncParsableCommand {
             }
             .bind(host: listenHost, port: listenPort).get()
         print("tcp-relay listening on \(server.localAddress.map { "\($0)" } ?? listen), relaying to \(upstream) with \(threads) event loop(s)")
+        fflush(nil)  // flush stdout: the benchmark script waits for this line in a log file
         try await server.closeFuture.get()
     }
 

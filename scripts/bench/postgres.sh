@@ -64,6 +64,7 @@ chmod 755 "$work"
 export AGW_TEST_STATE=/tmp/agw-bench-servers AGW_TEST_ENV=/tmp/agw-bench-servers/env AGW_TEST_PG_PORT=55532
 gw_pid= bouncer_pid= relay_pid=
 cleanup() {
+  set +e  # stop everything, even what already died
   [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
   [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null
   [ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null
