@@ -117,6 +117,11 @@ struct ConfigurationLoaderTests {
         #expect(secret.reveal() == "s3cret-value")
         #expect("\(secret)" == "<redacted>")
         #expect(String(reflecting: secret) == "<redacted>")
+        // Nor through reflection, which `dump` and a struct holding it use.
+        var dumped = ""
+        dump(secret, to: &dumped)
+        #expect(!dumped.contains("s3cret-value"), "\(dumped)")
+        #expect(Mirror(reflecting: secret).children.isEmpty)
     }
 
     @Test func everyConnectionProblemAtOnce() throws {

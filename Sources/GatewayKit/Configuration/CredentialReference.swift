@@ -64,12 +64,14 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A secret value that refuses to print itself: `description`, `debugDescription` and
-/// string interpolation all give `<redacted>`. Read it explicitly with ``reveal()``.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+/// string interpolation all give `<redacted>`, and reflection (`dump`, `Mirror`) shows no
+/// children. Read it explicitly with ``reveal()``.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let value: String
     public init(_ value: String) { self.value = value }
     /// The secret itself, for handing to an upstream authentication step only.
     public func reveal() -> String { value }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

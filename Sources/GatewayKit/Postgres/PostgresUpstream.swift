@@ -178,7 +178,7 @@ enum PostgresUpstream {
                 guard mechanisms.contains(SCRAMSHA256Client.mechanism) else {
                     throw PostgresUpstreamError(message: "connection \(connection.name): the server offers only \(mechanisms.joined(separator: ", ")); the gateway speaks SCRAM-SHA-256")
                 }
-                var client = SCRAMSHA256Client(password: try requirePassword())
+                var client = SCRAMSHA256Client(password: Secret(try requirePassword()))
                 let first = client.clientFirstMessage()
                 scram = client
                 try await upstream.write(encode(.password(.saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, initialResponse: ByteBuffer(bytes: first)))))

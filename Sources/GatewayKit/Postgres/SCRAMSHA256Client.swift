@@ -10,7 +10,9 @@ import _CryptoExtras
 public struct SCRAMSHA256Client: Sendable {
     public static let mechanism = "SCRAM-SHA-256"
 
-    private let password: String
+    /// A ``Secret``, so that printing or dumping the client (a struct describes its stored
+    /// properties) never shows the password.
+    private let password: Secret
     private let clientNonce: String
     private var clientFirstBare = ""
     private var expectedServerSignature: [UInt8]?
@@ -18,7 +20,7 @@ public struct SCRAMSHA256Client: Sendable {
     /// - Parameters:
     ///   - password: the upstream password (never logged; errors never contain it).
     ///   - nonce: the client nonce; random by default, fixed only in tests.
-    public init(password: String, nonce: String? = nil) {
+    public init(password: Secret, nonce: String? = nil) {
         self.password = password
         self.clientNonce = nonce ?? Self.randomNonce()
     }
@@ -43,7 +45,7 @@ public struct SCRAMSHA256Client: Sendable {
         guard let iterationText = attributes["i"], let iterations = Int(iterationText), (1...10_000_000).contains(iterations) else {
             throw SCRAMError("the server sent an unusable iteration count")
         }
-        let keys = try Self.keys(password: password, salt: Array(salt), iterations: iterations)
+        let keys = try Self.keys(password: password.reveal(), salt: Array(salt), iterations: iterations)
         let withoutProof = "c=biws,r=\(nonce)"
         let authMessage = Array("\(clientFirstBare),\(serverFirstText),\(withoutProof)".utf8)
         let clientSignature = Array(HMAC<SHA256>.authenticationCode(for: authMessage, using: SymmetricKey(data: keys.storedKey)))

@@ -6,7 +6,7 @@ import Testing
 struct SCRAMSHA256ClientTests {
     // RFC 7677 section 3: user "user", password "pencil".
     @Test func rfc7677Vector() throws {
-        var client = SCRAMSHA256Client(password: "pencil", nonce: "rOprNGfwEbeRWgbNEkqO")
+        var client = SCRAMSHA256Client(password: Secret("pencil"), nonce: "rOprNGfwEbeRWgbNEkqO")
         #expect(String(decoding: client.clientFirstMessage(), as: UTF8.self) == "n,,n=,r=rOprNGfwEbeRWgbNEkqO")
         // The RFC's vector signs "n=user,..." as client-first-bare; PostgreSQL sends "n=", so the
         // proof differs from the RFC's printed one. Recompute the RFC exchange with its bare form:
@@ -17,7 +17,7 @@ struct SCRAMSHA256ClientTests {
     }
 
     @Test func refusesANonceThatDoesNotExtendOurs() {
-        var client = SCRAMSHA256Client(password: "pw", nonce: "abc")
+        var client = SCRAMSHA256Client(password: Secret("pw"), nonce: "abc")
         _ = client.clientFirstMessage()
         #expect(throws: SCRAMError.self) {
             _ = try client.clientFinalMessage(serverFirst: Array("r=xyz123,s=QSXCR+Q6sek8bf92,i=4096".utf8))
@@ -25,7 +25,7 @@ struct SCRAMSHA256ClientTests {
     }
 
     @Test func refusesAWrongServerSignatureAndNeverMentionsThePassword() throws {
-        var client = SCRAMSHA256Client(password: "very-secret-pw", nonce: "abc")
+        var client = SCRAMSHA256Client(password: Secret("very-secret-pw"), nonce: "abc")
         _ = client.clientFirstMessage()
         _ = try client.clientFinalMessage(serverFirst: Array("r=abcdef,s=QSXCR+Q6sek8bf92,i=4096".utf8))
         do {
@@ -33,6 +33,12 @@ struct SCRAMSHA256ClientTests {
             Issue.record("a wrong server signature must be refused")
         } catch {
             #expect(!error.description.contains("very-secret-pw"))
+        }
+        // Neither does the client itself, printed or dumped (a log line with it in).
+        var dumped = ""
+        dump(client, to: &dumped)
+        for text in [String(describing: client), String(reflecting: client), dumped] {
+            #expect(!text.contains("very-secret-pw"), "\(text)")
         }
     }
 
@@ -49,7 +55,7 @@ struct SCRAMSHA256ClientTests {
 /// The RFC 7677 exchange with the RFC's own client-first-bare (`n=user`), proving the math.
 private struct RFCClient {
     mutating func run() throws -> String {
-        var client = SCRAMSHA256Client(password: "pencil", nonce: "rOprNGfwEbeRWgbNEkqO")
+        var client = SCRAMSHA256Client(password: Secret("pencil"), nonce: "rOprNGfwEbeRWgbNEkqO")
         _ = client.clientFirstMessage()
         client.overrideClientFirstBareForTesting("n=user,r=rOprNGfwEbeRWgbNEkqO")
         let final = try client.clientFinalMessage(serverFirst: Array("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096".utf8))
