@@ -135,4 +135,16 @@ struct ChannelByteStreamTests {
             await #expect(throws: ChannelError.ioOnClosedChannel) { try await client.write(ByteBuffer(string: "late")) }
         }
     }
+
+    /// A connection that an error closed (a failed TLS handshake, a reset) reports that error
+    /// to a later write too, not a bare "closed channel", so the caller can say what happened.
+    @Test func aWriteAfterAnErrorClosedTheConnectionThrowsThatError() async throws {
+        struct HandshakeFailed: Error, Equatable {}
+        try await Self.withPair { server, client in
+            server.channel.pipeline.fireErrorCaught(HandshakeFailed())
+            try await server.channel.closeFuture.get()
+            await #expect(throws: HandshakeFailed()) { try await server.write(ByteBuffer(string: "startup")) }
+            await #expect(throws: HandshakeFailed()) { _ = try await server.read() }
+        }
+    }
 }

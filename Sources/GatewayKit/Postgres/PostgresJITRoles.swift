@@ -35,6 +35,8 @@ struct PostgresJITRoles: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var sqlState: String
         var message: String
+        /// What the operator can change, when the failure came with a hint (see ``PostgresUpstreamError/hint``).
+        var hint: String? = nil
         var description: String { message }
     }
 
@@ -301,13 +303,16 @@ struct PostgresJITRoles: Sendable {
             return failure
         case let upstream as PostgresUpstreamError:
             let head = "connection \(connection.name): "
-            return Failure(sqlState: upstream.sqlState, message: upstream.message.hasPrefix(head) ? String(upstream.message.dropFirst(head.count)) : upstream.message)
+            return Failure(sqlState: upstream.sqlState, message: upstream.message.hasPrefix(head) ? String(upstream.message.dropFirst(head.count)) : upstream.message,
+                           hint: upstream.hint)
         default:
             return Failure(sqlState: "08006", message: "\(error)")
         }
     }
 
-    /// What the operator should change, for the failures that have one cause.
+    /// What the operator should change: for the server's refusals that have one cause, the
+    /// jit_role setting to fix; otherwise the hint the failure came with (a TLS trust problem
+    /// or a start-up timeout on the admin connection), if any.
     private func hint(for failure: Failure) -> String? {
         let message = failure.message.lowercased()
         switch failure.sqlState {
@@ -320,7 +325,7 @@ struct PostgresJITRoles: Sendable {
         case "42704":
             return "every role in jit_role.memberships of connection \(connection.name) must exist"
         default:
-            return nil
+            return failure.hint
         }
     }
 

@@ -402,9 +402,16 @@ struct PostgresRelay: Sendable {
                     return
                 }
                 batch = next
-            } catch {
+            } catch let error as PostgresWireError {
                 state.end("upstream_protocol_error")
                 try? await client.write(PostgresWire.fatal("08P01", "invalid message from the upstream server: \(error)"))
+                return
+            } catch is CancellationError {
+                throw CancellationError()  // the session is ending for another reason
+            } catch {
+                // The connection itself failed (reset, TLS ended uncleanly): not the server's words.
+                state.end("upstream_error")
+                try? await client.write(PostgresWire.fatal("08006", "connection \(connection.name): the connection to the server failed: \(PostgresUpstream.transportFailure(error))"))
                 return
             }
             var out: [ByteBuffer] = []

@@ -75,6 +75,22 @@ enum PostgresUpstream {
         }
     }
 
+    /// Why an established connection to the server failed mid-session, as a person reads it:
+    /// the system's words for a socket error ("Connection reset by peer"), the TLS reason
+    /// without library codes, or the error as it describes itself.
+    static func transportFailure(_ error: any Error) -> String {
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode))
+        }
+        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl {
+            return "the server ended the connection without closing TLS"
+        }
+        if error is NIOSSLError || error is BoringSSLError {
+            return TLSFailure(error).reason
+        }
+        return "\(error)"
+    }
+
     private static let unencryptedAfterTLS = "the server sent unencrypted data after agreeing to TLS; the gateway refuses the connection"
 
     /// Why a TLS handshake with the server failed, as a person reads it (BoringSSL's reason

@@ -58,7 +58,8 @@ final class ChannelByteStream: Sendable {
     }
 
     /// Writes `buffers` in order and flushes them once; returns when the channel can take
-    /// more. Throws `ChannelError.ioOnClosedChannel` once the connection has closed.
+    /// more. Once the connection has closed, throws the error that closed it (a failed TLS
+    /// handshake, a reset), or `ChannelError.ioOnClosedChannel` after a clean close.
     func write(contentsOf buffers: some Collection<ByteBuffer> & Sendable) async throws {
         let loop = channel.eventLoop
         let full: Bool
@@ -222,9 +223,16 @@ final class ChannelByteStream: Sendable {
             }
         }
 
+        /// The error that ended the connection (a failed TLS handshake, a reset), else
+        /// `ioOnClosedChannel`: what a write or a wait for writability on it throws.
+        private var closedError: any Error {
+            if case .some(.some(let error)) = ending { return error }
+            return ChannelError.ioOnClosedChannel
+        }
+
         /// Writes and flushes; returns whether the channel is now full.
         func write(_ buffers: some Collection<ByteBuffer>) throws -> Bool {
-            guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+            guard let context, context.channel.isActive else { throw closedError }
             for buffer in buffers {
                 context.write(wrapOutboundOut(buffer), promise: nil)
             }
@@ -239,7 +247,7 @@ final class ChannelByteStream: Sendable {
                 return
             }
             guard let context, context.channel.isActive else {
-                continuation.resume(throwing: ChannelError.ioOnClosedChannel)
+                continuation.resume(throwing: closedError)
                 return
             }
             if context.channel.isWritable {
@@ -255,7 +263,7 @@ final class ChannelByteStream: Sendable {
                 self.reader = nil
                 reader.continuation.resume(with: result)
             }
-            resumeWriters(.failure(error ?? ChannelError.ioOnClosedChannel))
+            resumeWriters(.failure(closedError))
         }
 
         private func resumeWriters(_ result: Result<Void, any Error>) {

@@ -5,7 +5,7 @@ import Testing
 /// configured CA does not vouch for, an impostor that agrees to TLS and then talks in
 /// plaintext — the client gets a FATAL error that names the connection and the reason (not
 /// a bare closed connection), the session ends as `upstream_error`, and the gateway keeps
-/// serving everyone else.
+/// serving everyone else. So does a server that resets the connection mid-session.
 @Suite("PostgreSQL upstream failures", .serialized)
 final class PostgresUpstreamFailureTests {
     let gateway: PostgresGateway
@@ -14,6 +14,8 @@ final class PostgresUpstreamFailureTests {
     /// Where the impostor listens for each connection (started by the test that uses it).
     let impostorPorts = ["injected-same-read": TestServers.freePort(), "injected-later-read": TestServers.freePort(),
                          "injected-silent": TestServers.freePort()]
+    /// Where the server that resets mid-session listens (plaintext: the reset is the point).
+    let resettingPort = TestServers.freePort()
 
     init() throws {
         // A CA that has nothing to do with the test server's certificate.
@@ -35,6 +37,16 @@ final class PostgresUpstreamFailureTests {
                 tls: verify-full
                 ca_file: \(strangerCA)
                 allow_groups: [developers]
+              - name: orders-wrong-ca-jit
+                protocol: postgres
+                address: \(postgres.host):\(postgres.port)
+                database: app
+                tls: verify-full
+                ca_file: \(strangerCA)
+                allow_groups: [developers]
+                jit_role:
+                  admin_user: app
+                  admin_credential: env:PG_APP_PASSWORD
 
             """
         for (name, port) in impostorPorts.sorted(by: { $0.key < $1.key }) {
@@ -51,6 +63,17 @@ final class PostgresUpstreamFailureTests {
 
                 """
         }
+        extra += """
+              - name: reset-mid-session
+                protocol: postgres
+                address: 127.0.0.1:\(resettingPort)
+                database: app
+                username: app
+                credential: env:PG_APP_PASSWORD
+                tls: disable
+                allow_groups: [developers]
+
+            """
         gateway = try PostgresGateway.start(extraConnectionYAML: extra)
         developer = try gateway.token("dana", groups: ["developers"])
     }
@@ -74,6 +97,21 @@ final class PostgresUpstreamFailureTests {
         }
     }
 
+    /// Starts `Fixtures/<script>` with `arguments` and waits until it listens; the caller
+    /// waits for it (it serves one connection, then prints its report and exits).
+    private func startFixture(_ script: String, _ arguments: [String]) throws -> ChildProcess.Running {
+        let path = TestServers.repositoryRoot.appendingPathComponent("Tests/GatewayKitTests/Postgres/Fixtures/\(script)").path
+        let fixture = try ChildProcess.start(path: "/usr/bin/env", ["python3", path] + arguments)
+        _ = try fixture.waitForOutput(containing: "ready", timeout: 30)
+        return fixture
+    }
+
+    /// The JSON report a fixture prints last.
+    private func report(of fixture: ChildProcess.Running) throws -> [String: Any] {
+        let last = fixture.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        return try #require(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "fixture report: \(fixture.stdout) \(fixture.stderr)")
+    }
+
     /// A healthy session on `orders` answers, as before the failure.
     private func expectGatewayStillServes() throws {
         let healthy = try gateway.psql("orders", token: developer, ["-At", "-c", "SELECT 40 + 2"])
@@ -91,13 +129,23 @@ final class PostgresUpstreamFailureTests {
         try expectGatewayStillServes()
     }
 
+    /// With `jit_role` the first connection is the gateway's admin login, which mints the
+    /// session's role: its TLS failure reaches the client with the same hint.
+    @Test func aJITAdminConnectionTheConfiguredCADoesNotVouchForIsAClearErrorWithItsHint() throws {
+        let result = try gateway.psql("orders-wrong-ca-jit", token: developer, ["-At", "-c", "SELECT 1"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot create this session's database role: TLS with the server failed: certificate verify failed"), "\(result.stderr)")
+        #expect(result.stderr.contains("HINT") && result.stderr.contains("ca_file"), "the hint says what to check: \(result.stderr)")
+        #expect(!result.stderr.contains("apppass"), "\(result.stderr)")
+        #expect(try endReasons("orders-wrong-ca-jit") == ["upstream_error"])
+        try expectGatewayStillServes()
+    }
+
     @Test(arguments: ["same-read", "later-read"])
     func aServerThatSendsPlaintextAfterAgreeingToTLSIsRefused(mode: String) throws {
         let connection = "injected-\(mode)"
-        let script = TestServers.repositoryRoot.appendingPathComponent("Tests/GatewayKitTests/Postgres/Fixtures/injecting_postgres_server.py").path
-        let impostor = try ChildProcess.start(path: "/usr/bin/env", ["python3", script, String(impostorPorts[connection]!), mode])
+        let impostor = try startFixture("injecting_postgres_server.py", [String(impostorPorts[connection]!), mode])
         defer { _ = impostor.wait(timeout: 1) }
-        _ = try impostor.waitForOutput(containing: "ready", timeout: 30)
 
         let result = try gateway.psql(connection, token: developer, ["-At", "-c", "SELECT 1"])
         #expect(result.status != 0, "the forged AuthenticationOk and ReadyForQuery must not open a session: \(result.stdout)")
@@ -108,9 +156,7 @@ final class PostgresUpstreamFailureTests {
         #expect(result.stderr.contains(reason), "\(result.stderr)")
         #expect(!result.stderr.contains("HINT"), "no ca_file hint for what is not a certificate problem: \(result.stderr)")
         #expect(impostor.wait(timeout: 30) == 0, "impostor: \(impostor.stderr)")
-        let last = impostor.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        let report = try #require(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any],
-                                  "impostor report: \(impostor.stdout) \(impostor.stderr)")
+        let report = try report(of: impostor)
         #expect(report["ssl_request"] as? Bool == true, "\(report)")
         // Nothing, or a TLS handshake record (22) — never a plaintext StartupMessage (whose
         // first byte, the top of its length, is 0) that would carry the user name in clear.
@@ -120,11 +166,30 @@ final class PostgresUpstreamFailureTests {
         try expectGatewayStillServes()
     }
 
+    /// A connection that fails after start-up (reset by the server) is reported as what it
+    /// is, a connection failure naming the connection — not as a malformed message — and
+    /// the statement's command event was stored before the server ever saw it.
+    @Test func aServerThatResetsTheConnectionMidSessionIsAConnectionFailure() throws {
+        let server = try startFixture("resetting_postgres_server.py", [String(resettingPort)])
+        defer { _ = server.wait(timeout: 1) }
+
+        let result = try gateway.psql("reset-mid-session", token: developer, ["-At", "-c", "SELECT 'before the reset'"], timeout: 30)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("FATAL") && result.stderr.contains("connection reset-mid-session: the connection to the server failed: Connection reset by peer"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("invalid message"), "\(result.stderr)")
+        #expect(server.wait(timeout: 30) == 0, "server: \(server.stderr)")
+        let report = try report(of: server)
+        #expect(report["query"] as? String == "SELECT 'before the reset'", "\(report)")
+        #expect(try endReasons("reset-mid-session") == ["upstream_error"])
+        let commands = try gateway.events(["--connection", "reset-mid-session", "--type", "command"])
+        #expect(commands.count == 1, "\(commands)")
+        try expectGatewayStillServes()
+    }
+
     @Test func aServerThatNeverFinishesStartUpIsCutOffAfterConnectTimeout() throws {
-        let script = TestServers.repositoryRoot.appendingPathComponent("Tests/GatewayKitTests/Postgres/Fixtures/injecting_postgres_server.py").path
-        let impostor = try ChildProcess.start(path: "/usr/bin/env", ["python3", script, String(impostorPorts["injected-silent"]!), "silent"])
+        let impostor = try startFixture("injecting_postgres_server.py", [String(impostorPorts["injected-silent"]!), "silent"])
         defer { _ = impostor.wait(timeout: 1) }
-        _ = try impostor.waitForOutput(containing: "ready", timeout: 30)
 
         let result = try gateway.psql("injected-silent", token: developer, ["-At", "-c", "SELECT 1"], timeout: 30)
         #expect(result.status != 0)

@@ -19,15 +19,7 @@ import struct
 import sys
 import time
 
-
-def receive_exactly(connection, count):
-    data = b""
-    while len(data) < count:
-        chunk = connection.recv(count - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data
+from postgres_wire import receive_exactly
 
 
 def main():
