@@ -28,6 +28,10 @@ struct TCPRelay: AsyncParsableCommand {
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int = System.coreCount
 
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1 to 256 (got \(threads))") }
+    }
+
     func run() async throws {
         let (listenHost, listenPort) = try Self.split(listen)
         let (upstreamHost, upstreamPort) = try Self.split(upstream)

@@ -72,11 +72,18 @@ struct Serve: AsyncParsableCommand {
             "tls_certificate_sha256": "\(runtime.certificate.fingerprint)",
         ])
         let isDev = dev
-        let group = try GatewayService.serviceGroup(runtime: runtime, registry: registry, logger: logger) { port in
-            logger.info("admin API listening", metadata: ["address": "http://\(configuration.admin.listen.host):\(port)"])
-            if isDev { DevMode.printWelcome(runtime: runtime, adminPort: port) }
+        let loops = ListenerEventLoops(threads: configuration.listeners.threads)
+        do {
+            let group = try GatewayService.serviceGroup(runtime: runtime, loops: loops, registry: registry, logger: logger) { port in
+                logger.info("admin API listening", metadata: ["address": "http://\(configuration.admin.listen.host):\(port)"])
+                if isDev { DevMode.printWelcome(runtime: runtime, adminPort: port) }
+            }
+            try await group.run()
+        } catch {
+            await loops.shutdown()
+            throw error
         }
-        try await group.run()
+        await loops.shutdown()
         logger.info("gateway stopped")
     }
 }

@@ -66,7 +66,7 @@ gw_pid= bouncer_pid= relay_pid=
 cleanup() {
   set +e  # stop everything, even what already died
   [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
-  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null && wait "$relay_pid" 2>/dev/null
   [ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null
   scripts/test-servers.sh stop >/dev/null 2>&1 || true
   cp "$work/gw/gatewayd.log" /tmp/gw-last.log; rm -rf "$work"

@@ -104,9 +104,15 @@ struct PostgresRelay: Sendable {
                     return
                 }
                 batch = next
-            } catch {
+            } catch let error as PostgresWireError {
                 state.end("protocol_error")
                 try? await client.write(PostgresWire.fatal("08P01", "invalid message from the client: \(error)"))
+                return
+            } catch is CancellationError {
+                throw CancellationError()  // the session is ending for another reason
+            } catch {
+                // The client's connection failed (reset): there is no one left to tell.
+                state.end("client_disconnected")
                 return
             }
             state.touch()

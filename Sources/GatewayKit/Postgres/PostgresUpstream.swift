@@ -171,11 +171,11 @@ enum PostgresUpstream {
 
         var scram: SCRAMSHA256Client?
         var greeting = Greeting()
-        func requirePassword() throws -> String {
+        func requirePassword() throws -> Secret {
             guard let password else {
                 throw PostgresUpstreamError(message: "connection \(connection.name): the server asks for a password but the connection has no credential configured")
             }
-            return password.reveal()
+            return password
         }
         while true {
             guard let (message, _) = try await reader.next() else {
@@ -185,16 +185,16 @@ enum PostgresUpstream {
             case .authentication(.ok):
                 continue
             case .authentication(.cleartextPassword):
-                try await upstream.write(encode(.password(.init(password: try requirePassword()))))
+                try await upstream.write(encode(.password(.init(password: try requirePassword().reveal()))))
             case .authentication(.md5Password(let salt)):
                 let saltBytes = withUnsafeBytes(of: salt.bigEndian) { Array($0) }
-                let answer = PostgresMD5Password.response(user: user, password: try requirePassword(), salt: saltBytes)
+                let answer = PostgresMD5Password.response(user: user, password: try requirePassword().reveal(), salt: saltBytes)
                 try await upstream.write(encode(.password(.init(bytes: ByteBuffer(bytes: answer + [0])))))
             case .authentication(.sasl(let mechanisms)):
                 guard mechanisms.contains(SCRAMSHA256Client.mechanism) else {
                     throw PostgresUpstreamError(message: "connection \(connection.name): the server offers only \(mechanisms.joined(separator: ", ")); the gateway speaks SCRAM-SHA-256")
                 }
-                var client = SCRAMSHA256Client(password: Secret(try requirePassword()))
+                var client = SCRAMSHA256Client(password: try requirePassword())
                 let first = client.clientFirstMessage()
                 scram = client
                 try await upstream.write(encode(.password(.saslInitialResponse(mechanism: SCRAMSHA256Client.mechanism, initialResponse: ByteBuffer(bytes: first)))))

@@ -8,8 +8,11 @@ import ServiceLifecycle
 /// Assembles a node's services — audit store, admin API, (later) protocol listeners — into
 /// one ServiceGroup that starts them in order and shuts them down in reverse on SIGTERM/SIGINT.
 public enum GatewayService {
+    /// The node's services, serving sessions on `loops` (see ``ListenerEventLoops``: the
+    /// caller shuts them down after the group's `run()` returns).
     public static func serviceGroup(
         runtime: GatewayRuntime,
+        loops: ListenerEventLoops,
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in },
@@ -18,9 +21,7 @@ public enum GatewayService {
     ) throws -> ServiceGroup {
         let admin = AdminServer.application(runtime: runtime, registry: registry, logger: logger, onRunning: onAdminRunning)
         let listeners = runtime.configuration.listeners
-        let loops = ListenerEventLoops(threads: listeners.threads)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: loops),
             .init(service: AuditStoreService(store: runtime.store, nodeID: runtime.configuration.nodeID)),
         ]
         if let address = listeners.postgres {
