@@ -153,8 +153,8 @@ enum ChildProcess {
         env.merge(environment) { $1 }
         process.environment = env
         let base = NSTemporaryDirectory() + "agw-\(name)-\(UUID().uuidString.prefix(8))"
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         process.standardError = FileHandle(forWritingAtPath: base + ".err")
         let pipe = input ? Pipe() : nil

@@ -65,8 +65,8 @@ enum TestServers {
         // Output goes to files, not pipes: a server the script starts may keep a pipe open,
         // and reading it to the end would then never return.
         let base = NSTemporaryDirectory() + "agw-test-servers-\(UUID().uuidString.prefix(8))"
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")
