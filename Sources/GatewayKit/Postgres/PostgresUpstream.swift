@@ -71,11 +71,11 @@ enum PostgresUpstream {
             throw PostgresUpstreamError(message: "connection \(connection.name): TLS with the server failed: \(failure.reason)",
                                         hint: failure.isTrust ? "check the connection's tls mode and ca_file against the server's certificate" : nil)
         } catch {
-            throw PostgresUpstreamError(message: "connection \(connection.name): the connection to the server failed during start-up: \(error)")
+            throw PostgresUpstreamError(message: "connection \(connection.name): the connection to the server failed during start-up: \(transportFailure(error))")
         }
     }
 
-    /// Why an established connection to the server failed mid-session, as a person reads it:
+    /// Why a connection to the server failed (in start-up or mid-session), as a person reads it:
     /// the system's words for a socket error ("Connection reset by peer"), the TLS reason
     /// without library codes, or the error as it describes itself.
     static func transportFailure(_ error: any Error) -> String {
