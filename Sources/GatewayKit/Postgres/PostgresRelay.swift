@@ -96,6 +96,7 @@ struct PostgresRelay: Sendable {
         var portals: [String: Portal] = [:]
         var discardUntilSync: ByteBuffer?
         let sync = PostgresUpstream.encode(.sync)
+        let batcher = context.auditBatchers.batcher(for: client.channel.eventLoop)
         while true {
             let batch: [PostgresFrameReader<PostgresFrontendMessageDecoder>.Frame]
             do {
@@ -230,7 +231,8 @@ struct PostgresRelay: Sendable {
 
             // Write-ahead: every event of this batch is stored, in one commit, before any of
             // it is forwarded. A denial's event shares the commit: if the trail cannot take
-            // it, the session ends too (fail closed). Earlier statements' outcomes ride along.
+            // it, the session ends too (fail closed). Earlier statements' outcomes ride along,
+            // and so do the other sessions of this event loop that have statements waiting.
             var events: [AuditEvent] = []
             var transcript: [String] = []
             for op in trackerOps {
@@ -250,7 +252,7 @@ struct PostgresRelay: Sendable {
                 let carried = pending.takeAll()
                 let records: ArraySlice<AuditRecord>
                 do {
-                    records = try await context.store.append(contentsOf: carried + events).dropFirst(carried.count)
+                    records = try await batcher.append(contentsOf: carried + events).dropFirst(carried.count)
                 } catch {
                     state.end("audit_unavailable")
                     try? await client.write(PostgresWire.fatal("58000", "the audit trail cannot record this statement, so the gateway refuses it and ends the session (fail closed)"))

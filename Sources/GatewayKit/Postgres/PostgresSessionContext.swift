@@ -11,6 +11,8 @@ struct PostgresSessionContext: Sendable {
     var group: any EventLoopGroup
     /// Per-session roles of the connections with `jit_role`, by connection name.
     var jitRoles: [String: PostgresJITRoles] = [:]
+    /// Write-ahead appends, gathered per event loop turn.
+    var auditBatchers: EventLoopAuditBatchers
 
     subscript<Value>(dynamicMember member: WritableKeyPath<NodeServices, Value>) -> Value {
         get { node[keyPath: member] }

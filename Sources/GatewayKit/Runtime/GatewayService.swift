@@ -32,7 +32,7 @@ public enum GatewayService {
             let context = PostgresSessionContext(
                 node: NodeServices(runtime: runtime, logger: logger),
                 serverTLS: try TLSContexts.server(runtime.certificate), upstreamTLS: upstreamTLS,
-                group: loops.group, jitRoles: runtime.jitRoles)
+                group: loops.group, jitRoles: runtime.jitRoles, auditBatchers: EventLoopAuditBatchers(store: runtime.store))
             services.append(.init(service: PostgresListener(context: context, address: address, onListening: onPostgresListening)))
         }
         if let address = listeners.ssh {
