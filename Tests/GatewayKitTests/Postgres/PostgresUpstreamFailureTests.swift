@@ -16,6 +16,8 @@ final class PostgresUpstreamFailureTests {
                          "injected-silent": TestServers.freePort()]
     /// Where the server that resets mid-session listens (plaintext: the reset is the point).
     let resettingPort = TestServers.freePort()
+    /// Where the server that resets during start-up listens.
+    let resettingAtStartupPort = TestServers.freePort()
 
     init() throws {
         // A CA that has nothing to do with the test server's certificate.
@@ -63,17 +65,19 @@ final class PostgresUpstreamFailureTests {
 
                 """
         }
-        extra += """
-              - name: reset-mid-session
-                protocol: postgres
-                address: 127.0.0.1:\(resettingPort)
-                database: app
-                username: app
-                credential: env:PG_APP_PASSWORD
-                tls: disable
-                allow_groups: [developers]
+        for (name, port) in [("reset-mid-session", resettingPort), ("reset-at-startup", resettingAtStartupPort)] {
+            extra += """
+                  - name: \(name)
+                    protocol: postgres
+                    address: 127.0.0.1:\(port)
+                    database: app
+                    username: app
+                    credential: env:PG_APP_PASSWORD
+                    tls: disable
+                    allow_groups: [developers]
 
-            """
+                """
+        }
         gateway = try PostgresGateway.start(extraConnectionYAML: extra)
         developer = try gateway.token("dana", groups: ["developers"])
     }
@@ -184,6 +188,22 @@ final class PostgresUpstreamFailureTests {
         #expect(try endReasons("reset-mid-session") == ["upstream_error"])
         let commands = try gateway.events(["--connection", "reset-mid-session", "--type", "command"])
         #expect(commands.count == 1, "\(commands)")
+        try expectGatewayStillServes()
+    }
+
+    @Test func aResetDuringStartUpNamesItsCause() throws {
+        let server = try startFixture("resetting_postgres_server.py", [String(resettingAtStartupPort), "startup"])
+        defer { _ = server.wait(timeout: 1) }
+
+        let result = try gateway.psql("reset-at-startup", token: developer, ["-At", "-c", "SELECT 'never sent'"], timeout: 30)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("FATAL") && result.stderr.contains("connection reset-at-startup: the connection to the server failed during start-up: Connection reset by peer"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("IOError") && !result.stderr.contains("read(descriptor"), "no NIO internals: \(result.stderr)")
+        #expect(server.wait(timeout: 30) == 0, "server: \(server.stderr)")
+        #expect(try report(of: server)["startup"] as? Bool == true, "the gateway sent its StartupMessage")
+        #expect(try endReasons("reset-at-startup") == ["upstream_error"])
+        #expect(try gateway.events(["--connection", "reset-at-startup", "--type", "command"]).isEmpty, "nothing ran, nothing recorded as run")
         try expectGatewayStillServes()
     }
 
