@@ -53,7 +53,7 @@ final class EventLoopAuditBatcher: Sendable {
     private func flush() {
         let waiting = state.withLockedValue { state -> [Waiting] in
             state.flushScheduled = false
-            defer { state.waiting.removeAll(keepingCapacity: true) }
+            defer { state.waiting = [] }  // the flush's task keeps this array
             return state.waiting
         }
         guard !waiting.isEmpty else { return }
