@@ -51,7 +51,11 @@ final class PostgresUpstreamFailureTests {
                   admin_credential: env:PG_APP_PASSWORD
 
             """
-        for (name, port) in impostorPorts.sorted(by: { $0.key < $1.key }) {
+        // Fixture servers on loopback: the impostors speak TLS (what they inject comes after
+        // it), the resetting servers plaintext (the reset is the point).
+        let fixtures = impostorPorts.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value, "require") }
+            + [("reset-mid-session", resettingPort, "disable"), ("reset-at-startup", resettingAtStartupPort, "disable")]
+        for (name, port, tls) in fixtures {
             extra += """
                   - name: \(name)
                     protocol: postgres
@@ -59,22 +63,9 @@ final class PostgresUpstreamFailureTests {
                     database: app
                     username: app
                     credential: env:PG_APP_PASSWORD
-                    tls: require
+                    tls: \(tls)
                     allow_groups: [developers]
                     connect_timeout: 2s
-
-                """
-        }
-        for (name, port) in [("reset-mid-session", resettingPort), ("reset-at-startup", resettingAtStartupPort)] {
-            extra += """
-                  - name: \(name)
-                    protocol: postgres
-                    address: 127.0.0.1:\(port)
-                    database: app
-                    username: app
-                    credential: env:PG_APP_PASSWORD
-                    tls: disable
-                    allow_groups: [developers]
 
                 """
         }
